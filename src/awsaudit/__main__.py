@@ -1,0 +1,5 @@
+"""Allow `python -m awsaudit`."""
+
+from awsaudit.cli import main
+
+main()

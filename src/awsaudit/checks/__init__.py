@@ -1,0 +1,92 @@
+"""The check engine: evaluate(snapshot) -> findings, for every registered check."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Iterable, Iterator
+
+from awsaudit.checks._registry import ACCOUNT, REGISTRY, Check
+from awsaudit.frameworks import controls_by_check
+from awsaudit.model import Finding, Json, Outcome, Status
+
+log = logging.getLogger(__name__)
+
+AREAS = ("account", "iam", "logging", "monitoring", "network", "s3")
+GLOBAL = "global"
+
+
+def load_all() -> dict[str, Check]:
+    """Import every area module so its checks register; return the registry."""
+    for area in AREAS:
+        try:
+            importlib.import_module(f"awsaudit.checks.{area}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"awsaudit.checks.{area}":
+                raise
+    return REGISTRY
+
+
+def _service_locations(account: Json, service: str) -> list[tuple[str, Json | None]]:
+    """Where a service's data sits: [(region, data)], `None` data when it is absent there."""
+    global_data = account.get("global", {})
+    if service in global_data:
+        return [(GLOBAL, global_data[service])]
+    regions: dict[str, Json] = account.get("regions", {})
+    found = [(name, region.get(service)) for name, region in sorted(regions.items())]
+    if any(data is not None for _, data in found):
+        return found
+    return [(GLOBAL, None)]
+
+
+def _targets(check: Check, account_id: str, account: Json) -> Iterator[tuple[str, Json | None, str]]:
+    """(region, resource or None, reason-if-None) for every resource the check runs on."""
+    if check.over == ACCOUNT:
+        yield GLOBAL, account, ""
+        return
+    service, key = check.over.split(".", 1)
+    for region, data in _service_locations(account, service):
+        if data is None:
+            yield region, None, f"{service} was not collected"
+            continue
+        if key not in data:
+            reason = (data.get("_errors") or {}).get(key, "not collected")
+            yield region, None, f"{service}.{key} not collected: {reason}"
+            continue
+        collection = data[key]
+        items = collection if isinstance(collection, list) else [collection]
+        for item in items:
+            yield region, item, ""
+
+
+def _run(check: Check, resource: Json, account: Json) -> tuple[Outcome, bool]:
+    try:
+        return check.evaluate(resource, account), False
+    except Exception as exc:  # noqa: BLE001 - a broken check must not end the audit; it is reported
+        log.error("check %s raised %s: %s", check.id, type(exc).__name__, exc)
+        return Outcome(Status.UNKNOWN, f"check error: {type(exc).__name__}: {exc}"), True
+
+
+def evaluate(snapshot: Json, checks: Iterable[Check] | None = None) -> list[Finding]:
+    """Every check on every resource of every account; deterministic order."""
+    selected = sorted(checks if checks is not None else load_all().values(), key=lambda c: c.id)
+    controls = controls_by_check()
+    partition = snapshot.get("partition", "aws")
+    findings: list[Finding] = []
+    for account_id, account in sorted(snapshot.get("accounts", {}).items()):
+        for check in selected:
+            for region, resource, reason in _targets(check, account_id, account):
+                if resource is None:
+                    arn = f"arn:{partition}:{check.service}:{'' if region == GLOBAL else region}:{account_id}:*"
+                    outcome, broken = Outcome(Status.UNKNOWN, reason), False
+                else:
+                    arn = str(resource.get("_arn") or f"arn:{partition}:iam::{account_id}:root")
+                    region = str(resource.get("_region", region))
+                    outcome, broken = _run(check, resource, account)
+                findings.append(Finding(
+                    check_id=check.id, title=check.title, status=outcome.status,
+                    severity=check.severity, objective=check.objective, message=outcome.message,
+                    account=account_id, region=region, resource=arn, evidence=outcome.evidence,
+                    controls=controls.get(check.id, {}), check_error=broken,
+                ))
+    return findings

@@ -1,0 +1,11 @@
+"""ec2 collector (to be written)."""
+
+from awsaudit.collect._call import Context
+from awsaudit.model import Json
+
+PRODUCES: tuple[str, ...] = ()
+ACTIONS: tuple[str, ...] = ()
+
+
+def collect(ctx: Context) -> Json:
+    return {}
