@@ -76,12 +76,14 @@ class Finding:
     region: str
     resource: str
     evidence: Any = None
+    area: str = ""
     controls: dict[str, tuple[str, ...]] = field(default_factory=dict)
     check_error: bool = False
 
     def to_json(self) -> Json:
         return {
             "check_id": self.check_id,
+            "area": self.area,
             "title": self.title,
             "status": str(self.status),
             "severity": str(self.severity),

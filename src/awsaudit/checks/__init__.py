@@ -87,6 +87,7 @@ def evaluate(snapshot: Json, checks: Iterable[Check] | None = None) -> list[Find
                     check_id=check.id, title=check.title, status=outcome.status,
                     severity=check.severity, objective=check.objective, message=outcome.message,
                     account=account_id, region=region, resource=arn, evidence=outcome.evidence,
+                    area=check.area,
                     controls=controls.get(check.id, {}), check_error=broken,
                 ))
     return findings

@@ -68,6 +68,11 @@ class Check:
             return Outcome(Status.UNKNOWN, str(missing))
 
     @property
+    def area(self) -> str:
+        """The area module the check lives in (iam, network, s3 ...): how reports group it."""
+        return self.func.__module__.rsplit(".", 1)[-1]
+
+    @property
     def service(self) -> str:
         return self.over.split(".", 1)[0]
 

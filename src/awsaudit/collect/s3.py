@@ -1,11 +1,133 @@
-"""s3 collector (to be written)."""
+"""s3 collector: buckets (with their access, encryption, versioning and logging settings) and the
+account-level Block Public Access.
 
-from awsaudit.collect._call import Context
+S3 is global for listing, but every bucket lives in one region and answers best from a client in
+that region, so each bucket records its `_region` and its follow-up calls go there.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit, urlunsplit
+
+from awsaudit.collect._call import ABSENT, Context, call
 from awsaudit.model import Json
 
-PRODUCES: tuple[str, ...] = ()
-ACTIONS: tuple[str, ...] = ()
+PRODUCES: tuple[str, ...] = ("buckets", "account")
+
+MAX_WORKERS = 8
+"""Per-bucket calls in flight; small, because S3 throttles per prefix and the scanner runs in parallel too."""
+
+
+class Part(NamedTuple):
+    """One read-only call per bucket and where its answer goes in the bucket document."""
+
+    operation: str  # boto3 method
+    key: str  # key in the bucket document
+    iam_action: str  # explicit: S3 method names do not map to IAM actions (GetBucketEncryption!)
+    unset_codes: frozenset[str]  # error codes meaning "not configured" -> None
+    select: str | None = None  # response field to keep; None keeps the whole response
+
+
+NO_POLICY = frozenset({"NoSuchBucketPolicy"})
+
+BUCKET_PARTS = (
+    Part("get_bucket_acl", "Acl", "s3:GetBucketAcl", frozenset()),
+    Part("get_bucket_policy", "Policy", "s3:GetBucketPolicy", NO_POLICY, "Policy"),
+    Part("get_bucket_policy_status", "PolicyStatus", "s3:GetBucketPolicyStatus", NO_POLICY, "PolicyStatus"),
+    Part("get_public_access_block", "PublicAccessBlock", "s3:GetBucketPublicAccessBlock",
+         frozenset({"NoSuchPublicAccessBlockConfiguration"}), "PublicAccessBlockConfiguration"),
+    Part("get_bucket_encryption", "Encryption", "s3:GetEncryptionConfiguration",
+         frozenset({"ServerSideEncryptionConfigurationNotFoundError"}), "ServerSideEncryptionConfiguration"),
+    Part("get_bucket_versioning", "Versioning", "s3:GetBucketVersioning", frozenset()),
+    # No LoggingEnabled in the answer means logging is off: select() then stores None.
+    Part("get_bucket_logging", "Logging", "s3:GetBucketLogging", frozenset(), "LoggingEnabled"),
+    Part("get_bucket_ownership_controls", "OwnershipControls", "s3:GetBucketOwnershipControls",
+         frozenset({"OwnershipControlsNotFoundError"}), "OwnershipControls"),
+)
+
+ACTIONS: tuple[str, ...] = tuple(sorted({
+    "s3:ListAllMyBuckets",
+    "s3:GetBucketLocation",
+    "s3:GetAccountPublicAccessBlock",
+    *(part.iam_action for part in BUCKET_PARTS),
+}))
+
+# GetBucketLocation answers None for us-east-1 and the legacy "EU" for eu-west-1.
+# https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html
+LEGACY_LOCATIONS = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}
 
 
 def collect(ctx: Context) -> Json:
-    return {}
+    data: Json = {}
+    buckets = call(ctx, ctx.client("s3"), "list_buckets", into=data, key="buckets", paginate="Buckets")
+    if buckets is not ABSENT:
+        with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="awsaudit-s3") as pool:
+            data["buckets"] = list(pool.map(lambda b: _bucket(ctx, b), buckets))
+    data["account"] = _account(ctx)
+    return data
+
+
+def _bucket(ctx: Context, listed: Json) -> Json:
+    name = listed["Name"]
+    bucket: Json = {**listed, "_arn": f"arn:{ctx.partition}:s3:::{name}"}
+    location: Json = {}
+    found = call(ctx, ctx.client("s3"), "get_bucket_location", into=location, key="_region",
+                 resource=bucket["_arn"], select="LocationConstraint", Bucket=name)
+    if found is not ABSENT:
+        bucket["_region"] = LEGACY_LOCATIONS.get(found, found)
+    elif listed.get("BucketRegion"):  # newer ListBuckets answers carry it; good enough as a fallback
+        bucket["_region"] = listed["BucketRegion"]
+    else:
+        # botocore follows S3's region redirects, so the home-region client still gets answers.
+        bucket["_errors"] = dict(location["_errors"])
+    client = ctx.client("s3", bucket.get("_region", ctx.region))
+    for part in BUCKET_PARTS:
+        call(ctx, client, part.operation, into=bucket, key=part.key, resource=bucket["_arn"],
+             select=part.select, unset=part.unset_codes, Bucket=name)
+    if isinstance(bucket.get("Policy"), str):
+        _parse_policy(ctx, bucket, client.meta.region_name)
+    return bucket
+
+
+def _parse_policy(ctx: Context, bucket: Json, region: str) -> None:
+    """Store the policy as a document; a malformed one is recorded like any unreadable data."""
+    try:
+        bucket["Policy"] = json.loads(bucket["Policy"])
+    except ValueError as exc:
+        del bucket["Policy"]
+        bucket.setdefault("_errors", {})["Policy"] = "MalformedPolicy"
+        ctx.record("s3", "GetBucketPolicy", bucket["_arn"], "MalformedPolicy", str(exc), region=region)
+
+
+def _account(ctx: Context) -> Json:
+    account: Json = {"_arn": f"arn:{ctx.partition}:s3::{ctx.account}:account"}
+    client = ctx.client("s3control")
+    _strip_account_prefix_on_custom_endpoint(client, ctx.account)
+    call(ctx, client, "get_public_access_block", into=account, key="PublicAccessBlock",
+         resource=account["_arn"], select="PublicAccessBlockConfiguration",
+         unset={"NoSuchPublicAccessBlockConfiguration"}, AccountId=ctx.account)
+    return account
+
+
+def _strip_account_prefix_on_custom_endpoint(client: Any, account: str) -> None:
+    """Undo the `{account}.` host prefix S3 Control's endpoint rules add, when the endpoint is not AWS.
+
+    Against a local endpoint (moto server, LocalStack) `123456789012.127.0.0.1:5000` does not
+    resolve, and `Config(inject_host_prefix=False)` does not stop the rules from adding it
+    (DESIGN.md, moto quirks). Real AWS endpoints keep the prefix: they need it.
+    """
+    host = urlsplit(client.meta.endpoint_url).hostname or ""
+    if host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws")):
+        return
+    prefix = f"{account}."
+
+    def strip(request: Any, **_: Any) -> None:
+        url = urlsplit(request.url)
+        if url.netloc.startswith(prefix):
+            request.url = urlunsplit(url._replace(netloc=url.netloc[len(prefix):]))
+
+    # unique_id: the client is cached and shared, so a second collect() must not stack handlers.
+    client.meta.events.register("before-sign.s3-control.*", strip, unique_id="awsaudit-s3control-host")

@@ -1,0 +1,246 @@
+"""The `awsaudit` command line: the only place that prints errors and chooses exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from awsaudit import __version__
+from awsaudit import snapshot as snapshot_io
+from awsaudit.checks import evaluate, load_all
+from awsaudit.collect import COLLECTORS
+from awsaudit.errors import AuditError, InputError
+from awsaudit.frameworks import controls_by_check
+from awsaudit.model import Json, Severity
+from awsaudit.outcome import EXIT_SCAN_ERROR, exit_code
+from awsaudit.report import ScanInfo, write_all
+from awsaudit.report.summary import print_summary
+from awsaudit.scan import ScanOptions
+
+log = logging.getLogger("awsaudit")
+F = TypeVar("F", bound=Callable[..., Any])
+
+SEVERITIES = [str(s) for s in Severity if s is not Severity.INFO]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _default_out(kind: str) -> Path:
+    return Path("awsaudit-output") / f"{kind}-{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def handle_errors(func: F) -> F:
+    """AuditError -> one line on stderr and its exit code; Ctrl-C -> 130, no traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except AuditError as exc:
+            click.echo(f"awsaudit: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("awsaudit: interrupted", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def progress_bar(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress bar on stderr when it is a terminal; nothing otherwise (CI logs stay clean)."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    with Progress(TextColumn("collecting {task.description:<28}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def update(description: str, done: int, total: int) -> None:
+            bar.update(task, description=description, completed=done, total=total)
+
+        yield update
+
+
+def finish(snap: Json, source: str, out_dir: Path, fail_on: str | None, fail_on_unknown: bool,
+           quiet: bool) -> int:
+    """Evaluate, write every output, print the summary; return the exit code."""
+    findings = evaluate(snap)
+    info = ScanInfo.from_snapshot(snap, source, _now())
+    written = write_all(out_dir, snap, findings, info)
+    console = Console()
+    if not quiet:
+        print_summary(console, info, findings, snap)
+        console.print(f"Results written to [bold]{out_dir}[/]: " + ", ".join(p.name for p in written.values()))
+    code = exit_code(findings, Severity(fail_on) if fail_on else None, fail_on_unknown)
+    if code == EXIT_SCAN_ERROR:
+        click.echo("awsaudit: some checks raised errors (reported as UNKNOWN 'check error'); exit 3", err=True)
+    return code
+
+
+def output_options(func: F) -> F:
+    func = click.option("--output-dir", "-o", type=click.Path(file_okay=False, path_type=Path),
+                        help="Folder for the results (default: awsaudit-output/<kind>-<UTC time>).")(func)
+    func = click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False),
+                        help="Exit 1 when a FAIL at or above this severity exists (for CI gates).")(func)
+    func = click.option("--fail-on-unknown", is_flag=True,
+                        help="With --fail-on, treat UNKNOWN (not assessable) like FAIL.")(func)
+    return click.option("--quiet", "-q", is_flag=True, help="No summary or progress output.")(func)
+
+
+def scan_options(func: F) -> F:
+    func = click.option("--profile", help="AWS named profile (default: the standard credential chain).")(func)
+    func = click.option("--region", "regions", multiple=True, metavar="REGION",
+                        help="Scan only this region (repeatable). Default: every enabled region.")(func)
+    func = click.option("--all-regions", is_flag=True,
+                        help="Scan every region enabled in the account (the default; overrides --region).")(func)
+    func = click.option("--service", "services", multiple=True, type=click.Choice(sorted(COLLECTORS)),
+                        help="Collect only this service (repeatable). Default: all.")(func)
+    func = click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
+                        help="Parallel (region, service) collection tasks.")(func)
+    func = click.option("--max-attempts", type=click.IntRange(1, 20), default=5, show_default=True,
+                        help="botocore attempts per call (retries on throttling and transient errors).")(func)
+    return click.option("--retry-mode", type=click.Choice(["standard", "adaptive"]), default="standard",
+                        show_default=True, help="botocore retry mode.")(func)
+
+
+def _collect_live(profile: str | None, regions: tuple[str, ...], all_regions: bool,
+                  services: tuple[str, ...], concurrency: int, max_attempts: int, retry_mode: str,
+                  quiet: bool) -> Json:
+    import boto3  # noqa: PLC0415 - keep `awsaudit --help` fast
+    from botocore.exceptions import ProfileNotFound  # noqa: PLC0415
+
+    from awsaudit.scan import scan_account  # noqa: PLC0415
+
+    try:
+        session = boto3.Session(profile_name=profile)
+    except ProfileNotFound as exc:
+        raise InputError(str(exc)) from None
+    with progress_bar(quiet) as progress:
+        options = ScanOptions(regions=() if all_regions else regions, services=services,
+                              concurrency=concurrency, max_attempts=max_attempts, retry_mode=retry_mode,
+                              progress=progress)
+        return scan_account(session, options)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="awsaudit")
+@click.option("--verbose", "-v", count=True, help="More logging on stderr (-v info, -vv debug).")
+def main(verbose: int) -> None:
+    """Audit an AWS account against a security baseline and CIS AWS Foundations.
+
+    \b
+    Start here:
+      awsaudit demo                  audit a simulated, misconfigured account (no AWS needed)
+      awsaudit scan                  audit the account of your current AWS credentials
+      awsaudit collect -o s.json.gz  only collect a snapshot (e.g. on the client's side)
+      awsaudit audit s.json.gz       evaluate a saved snapshot offline
+      awsaudit checks                list the checks and the controls they assess
+
+    Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or input error, 3 scan error.
+    """
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@output_options
+@handle_errors
+def demo(output_dir: Path | None, fail_on: str | None, fail_on_unknown: bool, quiet: bool) -> None:
+    """Build a realistic, misconfigured company account in moto (in-process) and audit it.
+
+    Uses the same collectors and checks as a real scan; needs no AWS account and no network.
+    """
+    from awsaudit.demo import collect_demo  # noqa: PLC0415 - moto is only imported for the demo
+
+    out = output_dir or _default_out("demo")
+    with progress_bar(quiet) as progress:
+        snap = collect_demo(progress=progress)
+    sys.exit(finish(snap, "demo (simulated with moto)", out, fail_on, fail_on_unknown, quiet))
+
+
+@main.command()
+@scan_options
+@output_options
+@handle_errors
+def scan(profile: str | None, regions: tuple[str, ...], all_regions: bool, services: tuple[str, ...],
+         concurrency: int, max_attempts: int, retry_mode: str, output_dir: Path | None, fail_on: str | None,
+         fail_on_unknown: bool, quiet: bool) -> None:
+    """Collect the account of the current credentials and audit it (read-only API calls only)."""
+    snap = _collect_live(profile, regions, all_regions, services, concurrency, max_attempts, retry_mode, quiet)
+    sys.exit(finish(snap, "scan", output_dir or _default_out("scan"), fail_on, fail_on_unknown, quiet))
+
+
+@main.command()
+@scan_options
+@click.option("--output", "-o", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Snapshot file to write (.json.gz).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@handle_errors
+def collect(profile: str | None, regions: tuple[str, ...], all_regions: bool, services: tuple[str, ...],
+            concurrency: int, max_attempts: int, retry_mode: str, output: Path, quiet: bool) -> None:
+    """Collect a snapshot without evaluating it (hand it to the auditor; `awsaudit audit` reads it)."""
+    snap = _collect_live(profile, regions, all_regions, services, concurrency, max_attempts, retry_mode, quiet)
+    snapshot_io.save(snap, output)
+    errors = sum(len(a.get("errors", [])) for a in snap["accounts"].values())
+    if not quiet:
+        click.echo(f"Snapshot written to {output} ({errors} collection error(s) recorded)", err=True)
+
+
+@main.command()
+@click.argument("snapshot_file", metavar="SNAPSHOT", type=click.Path(dir_okay=False, path_type=Path))
+@output_options
+@handle_errors
+def audit(snapshot_file: Path, output_dir: Path | None, fail_on: str | None, fail_on_unknown: bool,
+          quiet: bool) -> None:
+    """Evaluate a saved snapshot offline (no AWS access needed)."""
+    snap = snapshot_io.load(snapshot_file)
+    sys.exit(finish(snap, str(snapshot_file), output_dir or _default_out("audit"), fail_on, fail_on_unknown,
+                    quiet))
+
+
+def catalogue() -> list[Json]:
+    """Every check with its metadata and the framework controls it assesses."""
+    controls = controls_by_check()
+    return [
+        {
+            "id": c.id, "title": c.title, "severity": str(c.severity), "objective": str(c.objective),
+            "area": c.area, "over": c.over, "rationale": c.rationale,
+            "remediation": {"console": list(c.remediation.console), "cli": c.remediation.cli,
+                            "terraform": c.remediation.terraform},
+            "controls": {fw: list(ids) for fw, ids in controls.get(c.id, {}).items()},
+        }
+        for c in sorted(load_all().values(), key=lambda c: (c.area, c.id))
+    ]
+
+
+@main.command("checks")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable catalogue on stdout.")
+@handle_errors
+def list_checks(as_json: bool) -> None:
+    """List the checks: id, severity, title and the baseline/CIS controls they assess."""
+    rows = catalogue()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title=f"{len(rows)} checks")
+    for col in ("id", "severity", "objective", "title", "baseline", "cis-7.0"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["id"], r["severity"], r["objective"], r["title"],
+                      ", ".join(r["controls"].get("baseline", [])), ", ".join(r["controls"].get("cis-7.0", [])))
+    Console().print(table)

@@ -1,0 +1,74 @@
+"""The demo: Acme Corp's misconfigured account, simulated in-process with moto, audited for real.
+
+Each area module builds its part of the account (`build(session, regions)`); the
+account is then collected by the very scanner a real scan uses.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from awsaudit.model import Json
+from awsaudit.scan import Progress, ScanOptions, scan_account
+
+REGIONS = ("eu-west-1", "us-east-1", "eu-central-1")
+"""Home region first: Acme runs in Ireland, has legacy in Virginia and backups in Frankfurt."""
+
+_FAKE_ENV = {
+    "AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo", "AWS_SESSION_TOKEN": "demo",
+    "AWS_DEFAULT_REGION": REGIONS[0], "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+}
+_CLEARED = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+
+
+@contextmanager
+def simulated_aws() -> Iterator[None]:
+    """moto in-process with fake credentials, so the demo can never touch a real account.
+
+    moto's catalogue of ~1,300 public AMIs would be listed as the account's own; an empty
+    catalogue keeps the simulated account realistic and the demo fast.
+    """
+    saved = {k: os.environ.get(k) for k in (*_FAKE_ENV, *_CLEARED, "MOTO_AMIS_PATH")}
+    with tempfile.TemporaryDirectory(prefix="awsaudit-demo-") as tmp:
+        amis = Path(tmp) / "amis.json"
+        amis.write_text("[]", encoding="utf-8")
+        os.environ.update(_FAKE_ENV)
+        os.environ["MOTO_AMIS_PATH"] = str(amis)
+        for key in _CLEARED:
+            os.environ.pop(key, None)
+        try:
+            from moto import mock_aws  # noqa: PLC0415 - moto is a demo/test dependency only
+
+            with mock_aws():
+                yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def build_account(regions: tuple[str, ...] = REGIONS) -> None:
+    """Create Acme's resources in the (already active) moto backend."""
+    import boto3  # noqa: PLC0415
+
+    from awsaudit.demo import iam, logging, network, s3  # noqa: PLC0415
+
+    session = boto3.Session(region_name=regions[0])
+    for area in (iam, network, s3, logging):
+        area.build(session, regions)
+
+
+def collect_demo(progress: Progress | None = None, regions: tuple[str, ...] = REGIONS) -> Json:
+    """Build the demo account and collect it with the real scanner; returns the snapshot."""
+    import boto3  # noqa: PLC0415
+
+    with simulated_aws():
+        build_account(regions)
+        return scan_account(boto3.Session(region_name=regions[0]),
+                            ScanOptions(regions=regions, progress=progress))

@@ -1,0 +1,68 @@
+"""The terminal summary: totals, results per area, the worst failures, what could not be assessed."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter, defaultdict
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+
+from awsaudit.model import Finding, Json, Status
+
+if TYPE_CHECKING:
+    from awsaudit.report import ScanInfo
+
+STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.UNKNOWN: "yellow", Status.MUTED: "dim"}
+TOP = 15
+
+
+def print_summary(console: Console, info: ScanInfo, findings: list[Finding], snap: Json) -> None:
+    console.print(f"[bold]awsaudit {info.tool_version}[/] — accounts {', '.join(info.accounts) or '-'}; "
+                  f"{len(info.regions)} region(s); collected {info.collected_at}")
+
+    by_area: dict[str, Counter[Status]] = defaultdict(Counter)
+    for f in findings:
+        by_area[f.area or "other"][f.status] += 1
+    table = Table(title="Results per area", title_justify="left")
+    table.add_column("area")
+    for status in (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.MUTED):
+        table.add_column(str(status), justify="right", style=STYLE[status])
+    for area in sorted(by_area):
+        c = by_area[area]
+        table.add_row(area, *(str(c.get(s, 0)) for s in (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.MUTED)))
+    total = Counter(f.status for f in findings)
+    table.add_row("[bold]total[/]", *(f"[bold]{total.get(s, 0)}[/]"
+                                      for s in (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.MUTED)))
+    console.print(table)
+
+    failed = sorted((f for f in findings if f.status is Status.FAIL),
+                    key=lambda f: (-f.severity.rank, f.check_id, f.resource))
+    if failed:
+        worst = Table(title=f"Failures (worst {min(TOP, len(failed))} of {len(failed)})", title_justify="left")
+        for col in ("severity", "check", "region", "resource", "why"):
+            worst.add_column(col, overflow="fold")
+        for f in failed[:TOP]:
+            worst.add_row(str(f.severity), f.check_id, f.region, f.resource, f.message)
+        console.print(worst)
+
+    unknown = Counter((f.check_id, f.message) for f in findings if f.status is Status.UNKNOWN)
+    if unknown:
+        gaps = Table(title="Not assessed (UNKNOWN) — data that could not be read", title_justify="left")
+        for col in ("check", "reason", "resources"):
+            gaps.add_column(col, overflow="fold")
+        for (check_id, reason), n in sorted(unknown.items())[:TOP]:
+            gaps.add_row(check_id, reason, str(n))
+        console.print(gaps)
+    errors = [e for a in snap.get("accounts", {}).values() for e in a.get("errors", [])]
+    if errors:
+        codes = Counter((e["service"], e["operation"], e["code"]) for e in errors)
+        console.print(f"[yellow]{len(errors)} collection error(s)[/]: " + "; ".join(
+            f"{svc} {op} {code} ×{n}" for (svc, op, code), n in codes.most_common(8)))
+
+
+def render_text(info: ScanInfo, findings: list[Finding], snap: Json) -> str:
+    buffer = io.StringIO()
+    print_summary(Console(file=buffer, width=140, no_color=True, force_terminal=False), info, findings, snap)
+    return buffer.getvalue()
