@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable, Iterator
 
 from awsaudit.checks._registry import ACCOUNT, REGISTRY, Check
+from awsaudit.derive import derive
 from awsaudit.frameworks import controls_by_check
 from awsaudit.model import Finding, Json, Outcome, Status
 
@@ -68,7 +69,12 @@ def _run(check: Check, resource: Json, account: Json) -> tuple[Outcome, bool]:
 
 
 def evaluate(snapshot: Json, checks: Iterable[Check] | None = None) -> list[Finding]:
-    """Every check on every resource of every account; deterministic order."""
+    """Every check on every resource of every account; deterministic order.
+
+    Derived fields (derive.py) are computed here, on the live and the reloaded snapshot
+    alike, so both give the same findings; the input snapshot is not modified.
+    """
+    snapshot = derive(snapshot)
     selected = sorted(checks if checks is not None else load_all().values(), key=lambda c: c.id)
     controls = controls_by_check()
     partition = snapshot.get("partition", "aws")

@@ -1,0 +1,134 @@
+"""The command line end to end: demo, audit of a saved snapshot, errors, a scan against moto's server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from click.testing import CliRunner
+from moto.server import ThreadedMotoServer
+
+from awsaudit import snapshot
+from awsaudit.checks import evaluate
+from awsaudit.cli import main
+from awsaudit.demo import collect_demo
+
+
+@pytest.fixture(scope="module")
+def demo_snapshot() -> dict[str, object]:
+    return collect_demo()
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """An environment with no AWS credentials and no way to reach instance metadata."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+                "AWS_EC2_METADATA_DISABLED": "true", **extra})
+    return env
+
+
+def test_demo_writes_every_output(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "out"
+    assert {p.name for p in out.iterdir()} >= {"snapshot.json.gz", "findings.json", "summary.txt", "report.html"}
+    document = json.loads((out / "findings.json").read_text())
+    findings = document["findings"]
+    for status in ("PASS", "FAIL", "UNKNOWN"):
+        assert any(f["status"] == status for f in findings), status
+    for area in ("iam", "logging", "network", "s3"):
+        statuses = {f["status"] for f in findings if f["area"] == area}
+        assert {"PASS", "FAIL"} <= statuses, (area, statuses)
+    assert all(f["controls"] for f in findings), "every finding names the controls it assesses"
+    assert "<script>alert" not in (out / "report.html").read_text()
+
+
+def test_saved_snapshot_gives_exactly_the_live_findings(demo_snapshot: dict[str, object], tmp_path: Path) -> None:
+    live = [f.to_json() for f in evaluate(demo_snapshot)]
+    path = tmp_path / "snap.json.gz"
+    snapshot.save(demo_snapshot, path)
+    reloaded = [f.to_json() for f in evaluate(snapshot.load(path))]
+    assert live == reloaded
+    assert len(live) > 50
+
+
+def test_fail_on_sets_exit_code_1(demo_snapshot: dict[str, object], tmp_path: Path) -> None:
+    path = tmp_path / "snap.json.gz"
+    snapshot.save(demo_snapshot, path)
+    runner = CliRunner()
+    assert runner.invoke(main, ["audit", str(path), "-o", str(tmp_path / "a"), "-q"]).exit_code == 0
+    gated = runner.invoke(main, ["audit", str(path), "-o", str(tmp_path / "b"), "-q", "--fail-on", "high"])
+    assert gated.exit_code == 1
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "awsaudit", *args], capture_output=True, text=True,
+                          env=env, timeout=120, check=False)
+
+
+def test_scan_without_credentials_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run_cli("scan", "-o", str(tmp_path), env=clean_env())
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "No AWS credentials" in lines[0] and "awsaudit demo" in lines[0]
+
+
+@pytest.mark.parametrize("content", [b"garbage", b'{"kind": "awsaudit-snapshot", "schema_version": 7}'])
+def test_audit_of_a_bad_file_is_one_line_and_exit_2(tmp_path: Path, content: bytes) -> None:
+    bad = tmp_path / "bad.json.gz"
+    bad.write_bytes(content)
+    result = run_cli("audit", str(bad), "-o", str(tmp_path / "out"), env=clean_env())
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert str(bad) in result.stderr
+
+
+def test_checks_json_lists_ids_and_controls() -> None:
+    result = CliRunner().invoke(main, ["checks", "--json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.output)
+    ids = {r["id"] for r in rows}
+    assert {"iam_root_no_access_keys", "s3_bucket_no_public_read", "ec2_sg_no_public_ssh"} <= ids
+    assert all(r["severity"] and r["title"] and r["controls"] for r in rows)
+
+
+@pytest.fixture
+def moto_server() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def test_scan_against_an_aws_compatible_endpoint(moto_server: str, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real scan path over HTTP: endpoint from AWS_ENDPOINT_URL, errors recorded, outputs written."""
+    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "eu-west-1",
+           "AWS_ENDPOINT_URL": moto_server, "AWS_EC2_METADATA_DISABLED": "true"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    session = boto3.Session(region_name="eu-west-1")
+    session.client("s3").create_bucket(Bucket="e2e-open", CreateBucketConfiguration={
+        "LocationConstraint": "eu-west-1"})
+    ec2 = session.client("ec2")
+    group = ec2.create_security_group(GroupName="e2e-ssh", Description="ssh from anywhere")["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+
+    out = tmp_path / "scan"
+    result = CliRunner().invoke(main, ["scan", "--region", "eu-west-1", "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    findings = json.loads((out / "findings.json").read_text())["findings"]
+    ssh = [f for f in findings if f["check_id"] == "ec2_sg_no_public_ssh" and group in f["resource"]]
+    assert [f["status"] for f in ssh] == ["FAIL"]
+    bucket = [f for f in findings if f["check_id"] == "s3_bucket_default_encryption" and "e2e-open" in f["resource"]]
+    assert len(bucket) == 1
