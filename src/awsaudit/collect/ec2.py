@@ -30,7 +30,8 @@ LISTINGS = (
     Listing("describe_network_acls", "network_acls", "NetworkAcls", "ec2:DescribeNetworkAcls",
             "network-acl", "NetworkAclId"),
     # Flow logs carry no OwnerId; they belong to the scanned account.
-    Listing("describe_flow_logs", "flow_logs", "FlowLogs", "ec2:DescribeFlowLogs", "vpc-flow-log", "FlowLogId"),
+    Listing("describe_flow_logs", "flow_logs", "FlowLogs", "ec2:DescribeFlowLogs", "vpc-flow-log",
+            "FlowLogId"),
     # Interfaces show what is in use (Lambda, RDS, load balancers have no instance): which VPCs
     # carry traffic and which security groups are attached to anything.
     Listing("describe_network_interfaces", "network_interfaces", "NetworkInterfaces",

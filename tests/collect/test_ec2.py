@@ -1,0 +1,199 @@
+"""ec2 collector against moto: collections, ARNs, flattened instances, injected denials."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import pytest
+
+from awsaudit.checks import evaluate
+from awsaudit.checks._registry import REGISTRY
+from awsaudit.checks.network import ec2_sg_no_public_ssh
+from awsaudit.collect import ec2
+from awsaudit.collect._call import Context
+from awsaudit.model import Json, Status
+from tests.conftest import ACCOUNT, REGION
+
+
+@pytest.fixture(autouse=True)
+def _no_managed_policies(aws_credentials: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's EC2 backend builds IAM backends, and loading ~1,300 AWS managed policies into each costs
+    about 5 s per test; nothing here reads them."""
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
+
+
+@pytest.fixture
+def client(session: boto3.Session) -> Any:
+    return session.client("ec2", region_name=REGION)
+
+
+def _ingress(client: Any, group_id: str, port: int, cidr: str) -> None:
+    ranges = {"Ipv6Ranges": [{"CidrIpv6": cidr}]} if ":" in cidr else {"IpRanges": [{"CidrIp": cidr}]}
+    client.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, **ranges}])
+
+
+def _vpc_with_groups(client: Any) -> tuple[str, dict[str, str]]:
+    vpc = client.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    groups = {name: client.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
+              for name in ("acme-bastion", "acme-bastion-restricted", "acme-web")}
+    _ingress(client, groups["acme-bastion"], 22, "0.0.0.0/0")
+    _ingress(client, groups["acme-bastion-restricted"], 22, "203.0.113.0/24")
+    _ingress(client, groups["acme-web"], 443, "::/0")
+    return vpc, groups
+
+
+def _ami(client: Any) -> str:
+    image: str = client.register_image(
+        Name="acme-base", Architecture="x86_64", RootDeviceName="/dev/xvda", VirtualizationType="hvm",
+        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}])["ImageId"]
+    return image
+
+
+def _by(items: list[Json], field: str, value: str) -> Json:
+    [item] = [i for i in items if i.get(field) == value]
+    return item
+
+
+def test_declares_what_it_produces_and_calls() -> None:
+    assert ec2.PRODUCES == ("security_groups", "vpcs", "network_acls", "flow_logs", "network_interfaces",
+                            "instances")
+    assert all(a.startswith("ec2:Describe") for a in ec2.ACTIONS)
+    assert len(ec2.ACTIONS) == len(ec2.LISTINGS)
+    assert {c.over.split(".")[1] for c in REGISTRY.values() if c.service == "ec2"} <= set(ec2.PRODUCES)
+
+
+def test_security_groups_keep_aws_fields_and_get_arns(ctx: Context, client: Any) -> None:
+    vpc, groups = _vpc_with_groups(client)
+    data = ec2.collect(ctx)
+
+    assert set(ec2.PRODUCES) <= set(data)
+    assert "_errors" not in data
+    bastion = _by(data["security_groups"], "GroupId", groups["acme-bastion"])
+    assert bastion["_arn"] == f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/{groups['acme-bastion']}"
+    assert bastion["GroupName"] == "acme-bastion"
+    assert bastion["VpcId"] == vpc
+    [permission] = bastion["IpPermissions"]
+    assert permission["IpProtocol"] == "tcp"
+    assert (permission["FromPort"], permission["ToPort"]) == (22, 22)
+    assert permission["IpRanges"] == [{"CidrIp": "0.0.0.0/0"}]
+    web = _by(data["security_groups"], "GroupId", groups["acme-web"])
+    assert web["IpPermissions"][0]["Ipv6Ranges"] == [{"CidrIpv6": "::/0"}]
+    assert "IpPermissionsEgress" in web
+    # moto, like AWS, gives each VPC (the default one and ours) a default group.
+    assert sum(g["GroupName"] == "default" for g in data["security_groups"]) == 2
+
+
+def test_vpcs_nacls_flow_logs_and_interfaces(ctx: Context, client: Any) -> None:
+    vpc, _ = _vpc_with_groups(client)
+    flow_log = client.create_flow_logs(
+        ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogDestinationType="cloud-watch-logs",
+        LogGroupName="/acme/vpc-flow-logs",
+        DeliverLogsPermissionArn=f"arn:aws:iam::{ACCOUNT}:role/acme-flow-logs")["FlowLogIds"][0]
+    subnet = client.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
+    eni = client.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    data = ec2.collect(ctx)
+
+    ours = _by(data["vpcs"], "VpcId", vpc)
+    assert ours["_arn"] == f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc/{vpc}"
+    assert ours["IsDefault"] is False
+    assert any(v["IsDefault"] for v in data["vpcs"])
+    acl = _by(data["network_acls"], "VpcId", vpc)
+    assert acl["_arn"] == f"arn:aws:ec2:{REGION}:{ACCOUNT}:network-acl/{acl['NetworkAclId']}"
+    assert acl["Entries"]
+    log = _by(data["flow_logs"], "FlowLogId", flow_log)
+    assert log["ResourceId"] == vpc
+    assert log["_arn"] == f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc-flow-log/{flow_log}"
+    assert isinstance(log["CreationTime"], str)  # jsonable: no datetimes in the snapshot
+    interface = _by(data["network_interfaces"], "NetworkInterfaceId", eni)
+    assert interface["_arn"] == f"arn:aws:ec2:{REGION}:{ACCOUNT}:network-interface/{eni}"
+    assert interface["VpcId"] == vpc
+
+
+def test_instances_are_flattened_with_unset_fields_as_none(ctx: Context, session: boto3.Session,
+                                                          client: Any) -> None:
+    _, groups = _vpc_with_groups(client)
+    iam = session.client("iam")
+    iam.create_role(RoleName="acme-web", AssumeRolePolicyDocument="{}")
+    iam.create_instance_profile(InstanceProfileName="acme-web")
+    iam.add_role_to_instance_profile(InstanceProfileName="acme-web", RoleName="acme-web")
+    image = _ami(client)
+    # One instance per call: moto attaches the profile only to the first instance of a batch.
+    for _ in range(2):
+        client.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro",
+                             IamInstanceProfile={"Name": "acme-web"},
+                             MetadataOptions={"HttpTokens": "required"})
+    [bare] = client.run_instances(ImageId=image, MinCount=1, MaxCount=1,
+                                  SecurityGroupIds=[groups["acme-bastion"]])["Instances"]
+    data = ec2.collect(ctx)
+
+    instances = data["instances"]
+    assert len(instances) == 3
+    assert all("Instances" not in i and "ReservationId" not in i for i in instances)
+    profiled = [i for i in instances if i["IamInstanceProfile"] is not None]
+    assert len(profiled) == 2
+    assert all(i["MetadataOptions"]["HttpTokens"] == "required" for i in profiled)
+    assert all(i["IamInstanceProfile"]["Arn"].endswith("instance-profile/acme-web") for i in profiled)
+    plain = _by(instances, "InstanceId", bare["InstanceId"])
+    assert plain["_arn"] == f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{bare['InstanceId']}"
+    assert plain["IamInstanceProfile"] is None  # AWS omits it; the snapshot says "none"
+    assert plain["MetadataOptions"]["HttpTokens"] == "optional"
+    assert plain["SecurityGroups"] == [{"GroupId": groups["acme-bastion"], "GroupName": "acme-bastion"}]
+    assert plain["State"]["Name"] == "running"
+    assert "PublicIpAddress" in plain
+
+
+def test_arns_follow_partition_and_owner(session: boto3.Session, client: Any) -> None:
+    ctx = Context(session, ACCOUNT, REGION, partition="aws-us-gov")
+    _vpc_with_groups(client)
+    data = ec2.collect(ctx)
+    assert all(g["_arn"] == f"arn:aws-us-gov:ec2:{REGION}:{g['OwnerId']}:security-group/{g['GroupId']}"
+               for g in data["security_groups"])
+
+
+@pytest.mark.parametrize(("operation", "key"), [(listing.operation, listing.key) for listing in ec2.LISTINGS])
+def test_denied_listing_leaves_only_its_collection_absent(
+    ctx: Context, client: Any, deny: Callable[..., None], operation: str, key: str,
+) -> None:
+    _vpc_with_groups(client)
+    deny("".join(word.capitalize() for word in operation.split("_")))
+    data = ec2.collect(ctx)
+
+    assert key not in data
+    assert data["_errors"] == {key: "AccessDenied"}
+    assert set(data) - {"_errors"} == set(ec2.PRODUCES) - {key}
+    [error] = ctx.errors
+    assert error["service"] == "ec2"
+    assert error["operation"] == operation  # call() records the boto3 method name
+    assert error["code"] == "AccessDenied"
+    assert error["region"] == REGION
+
+
+def _snapshot(data: Json) -> Json:
+    return {"partition": "aws", "accounts": {ACCOUNT: {"global": {}, "regions": {REGION: {"ec2": data}}}}}
+
+
+def test_collected_groups_evaluate(ctx: Context, client: Any) -> None:
+    _, groups = _vpc_with_groups(client)
+    findings = evaluate(_snapshot(ec2.collect(ctx)), [ec2_sg_no_public_ssh])
+
+    by_group = {f.resource.rsplit("/", 1)[1]: f for f in findings}
+    assert by_group[groups["acme-bastion"]].status is Status.FAIL
+    assert by_group[groups["acme-bastion"]].message == "SSH 22 open to 0.0.0.0/0"
+    assert by_group[groups["acme-bastion-restricted"]].status is Status.PASS
+    assert by_group[groups["acme-web"]].status is Status.PASS
+    assert all(f.region == REGION and f.account == ACCOUNT for f in findings)
+
+
+def test_network_checks_are_unknown_when_groups_are_denied(ctx: Context, client: Any,
+                                                          deny: Callable[..., None]) -> None:
+    _vpc_with_groups(client)
+    deny("DescribeSecurityGroups")
+    network = [c for c in REGISTRY.values() if c.over == "ec2.security_groups"]
+    findings = evaluate(_snapshot(ec2.collect(ctx)), network)
+
+    assert len(findings) == len(network) == 5
+    assert all(f.status is Status.UNKNOWN for f in findings)
+    assert all("AccessDenied" in f.message for f in findings)
