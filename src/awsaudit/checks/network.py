@@ -6,13 +6,13 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from awsaudit.checks._registry import check
+from awsaudit.checks._registry import check, need
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, ok
 
 # Ports are module constants until the config file arrives; each maps to the service shown in messages.
 SSH_PORTS: Mapping[int, str] = {22: "SSH"}
 RDP_PORTS: Mapping[int, str] = {3389: "RDP"}
-VNC_PORTS: Mapping[int, str] = {5500: "VNC", **{port: "VNC" for port in range(5900, 5911)}}
+VNC_PORTS: Mapping[int, str] = {5500: "VNC", **dict.fromkeys(range(5900, 5911), "VNC")}
 DATABASE_PORTS: Mapping[int, str] = {
     1433: "MSSQL",
     1521: "Oracle",
@@ -25,9 +25,7 @@ DATABASE_PORTS: Mapping[int, str] = {
     7000: "Cassandra",
     7001: "Cassandra",
     7199: "Cassandra",
-    8020: "HDFS",
     8086: "InfluxDB",
-    8529: "ArangoDB",
     9042: "Cassandra",
     9160: "Cassandra",
     9200: "Elasticsearch",
@@ -87,23 +85,12 @@ def open_to_internet(group: Json, ports: Iterable[int]) -> list[Exposure]:
     """
     watched = tuple(ports)
     exposures = []
-    for permission in group["IpPermissions"]:
+    for permission in need(group, "IpPermissions"):
         cidrs = _internet_cidrs(permission)
         opened = _opened_ports(permission, watched) if cidrs else ()
         if opened:
             exposures.append(Exposure(permission, opened, cidrs))
     return exposures
-
-
-def _ranges(ports: Iterable[int]) -> str:
-    """22, 5900, 5901, 5902 -> '22, 5900-5902'."""
-    spans: list[list[int]] = []
-    for port in sorted(set(ports)):
-        if spans and port == spans[-1][1] + 1:
-            spans[-1][1] = port
-        else:
-            spans.append([port, port])
-    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
 
 
 def _identity(group: Json) -> Json:
@@ -112,40 +99,68 @@ def _identity(group: Json) -> Json:
 
 def _port_outcome(group: Json, ports: Mapping[int, str], what: str) -> Outcome:
     """The shared verdict of the port checks: FAIL naming ports and CIDRs, or PASS with the ingress rules."""
-    permissions = group["IpPermissions"]  # part of DescribeSecurityGroups; absent only in a broken snapshot
     exposures = open_to_internet(group, ports)
     if not exposures:
-        return ok(f"No {what} port ({_ranges(ports)}) open to the internet",
-                  evidence={**_identity(group), "IpPermissions": permissions})
-    opened = sorted({p for e in exposures for p in e.ports})
-    services = sorted({ports[p] for p in opened})
-    cidrs = sorted({c for e in exposures for c in e.cidrs})
-    all_traffic = any(e.permission.get("IpProtocol") == ALL_TRAFFIC for e in exposures)
-    return fail(
-        f"{'/'.join(services)} port(s) {_ranges(opened)} open to {', '.join(cidrs)}"
-        + (" (an all-traffic rule)" if all_traffic else ""),
-        evidence={**_identity(group), "IpPermissions": [e.permission for e in exposures]},
-    )
+        return ok(f"No {what} port open to 0.0.0.0/0 or ::/0",
+                  evidence={**_identity(group), "IpPermissions": need(group, "IpPermissions")})
+    cidrs = ", ".join(sorted({c for e in exposures for c in e.cidrs}))
+    evidence = {**_identity(group), "IpPermissions": [e.permission for e in exposures]}
+    if any(e.permission.get("IpProtocol") == ALL_TRAFFIC for e in exposures):
+        return fail(f"All traffic, every {what} port included, open to {cidrs}", evidence=evidence)
+    by_service: dict[str, list[int]] = {}
+    for port in sorted({p for e in exposures for p in e.ports}):
+        by_service.setdefault(ports[port], []).append(port)
+    opened = ", ".join(f"{service} {_ranges(found)}" for service, found in by_service.items())
+    return fail(f"{opened} open to {cidrs}", evidence=evidence)
 
 
-def _revoke(port: str) -> Remediation:
+def _spans(ports: Iterable[int]) -> list[tuple[int, int]]:
+    """22, 5900, 5901, 5902 -> [(22, 22), (5900, 5902)]."""
+    spans: list[tuple[int, int]] = []
+    for port in sorted(set(ports)):
+        if spans and port == spans[-1][1] + 1:
+            spans[-1] = (spans[-1][0], port)
+        else:
+            spans.append((port, port))
+    return spans
+
+
+def _ranges(ports: Iterable[int]) -> str:
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in _spans(ports))
+
+
+def _revoke_cli(spans: Iterable[tuple[int | str, int | str]]) -> str:
+    """One command revoking exactly the offending rules, found by their rule ids.
+
+    The rule-id form covers IPv4 and IPv6 sources, port ranges and all-traffic rules alike, where
+    `--protocol tcp --port N --cidr 0.0.0.0/0` only revokes an exact IPv4 match.
+    """
+    covers = " || ".join(f"(FromPort<=`{b}` && ToPort>=`{a}`)" for a, b in spans)
+    query = ("SecurityGroupRules[?!IsEgress && (CidrIpv4==`\"0.0.0.0/0\"` || CidrIpv6==`\"::/0\"`) && "
+             f"(IpProtocol==`\"-1\"` || (IpProtocol==`\"tcp\"` && ({covers})))].SecurityGroupRuleId")
+    return ("aws ec2 revoke-security-group-ingress --group-id {GroupId} --security-group-rule-ids "
+            "$(aws ec2 describe-security-group-rules --filters Name=group-id,Values={GroupId} "
+            f"--query '{query}' --output text)")
+
+
+def _admin_remediation(name: str, ports: Mapping[int, str]) -> Remediation:
+    first = min(ports)
     return Remediation(
         console=(
             "EC2 console > Network & Security > Security Groups > select {GroupId}",
             "Inbound rules > Edit inbound rules",
-            f"Delete the rules for {port} with source 0.0.0.0/0 or ::/0, or narrow the source to the "
-            "company ranges or a bastion/VPN security group; prefer SSM Session Manager for shell access",
+            f"Delete the rules for {name} ({_ranges(ports)}) whose source is 0.0.0.0/0 or ::/0 (or that "
+            "allow All traffic), or narrow the source to the company ranges or a VPN/bastion security "
+            "group; prefer SSM Session Manager or Fleet Manager over open admin ports",
             "Save rules",
         ),
-        cli="aws ec2 revoke-security-group-ingress --group-id {GroupId} --ip-permissions "
-            "'IpProtocol=tcp,FromPort=PORT,ToPort=PORT,IpRanges=[{CidrIp=0.0.0.0/0}]' "
-            "'IpProtocol=tcp,FromPort=PORT,ToPort=PORT,Ipv6Ranges=[{CidrIpv6=::/0}]'",
-        terraform='resource "aws_vpc_security_group_ingress_rule" "admin" {\n'
+        cli=_revoke_cli(_spans(ports)),
+        terraform=f'resource "aws_vpc_security_group_ingress_rule" "{name.lower()}" {{\n'
                   "  security_group_id = aws_security_group.this.id\n"
                   '  ip_protocol       = "tcp"\n'
-                  "  from_port         = PORT\n"
-                  "  to_port           = PORT\n"
-                  '  cidr_ipv4         = "203.0.113.0/24" # company range, never 0.0.0.0/0\n'
+                  f"  from_port         = {first}\n"
+                  f"  to_port           = {first}\n"
+                  '  cidr_ipv4         = "203.0.113.0/24" # a company range, never 0.0.0.0/0\n'
                   "}",
     )
 
@@ -156,7 +171,7 @@ def _revoke(port: str) -> Remediation:
     severity=Severity.HIGH,
     objective=Objective.CONFIDENTIALITY,
     over="ec2.security_groups",
-    remediation=_revoke("SSH (22)"),
+    remediation=_admin_remediation("SSH", SSH_PORTS),
 )
 def ec2_sg_no_public_ssh(group: Json) -> Outcome:
     """SSH open to 0.0.0.0/0 or ::/0 is found by internet-wide scanners within minutes and brute-forced
@@ -171,7 +186,7 @@ def ec2_sg_no_public_ssh(group: Json) -> Outcome:
     severity=Severity.HIGH,
     objective=Objective.CONFIDENTIALITY,
     over="ec2.security_groups",
-    remediation=_revoke("RDP (3389)"),
+    remediation=_admin_remediation("RDP", RDP_PORTS),
 )
 def ec2_sg_no_public_rdp(group: Json) -> Outcome:
     """RDP exposed to the internet is a leading ransomware entry point: password spraying against
@@ -185,7 +200,7 @@ def ec2_sg_no_public_rdp(group: Json) -> Outcome:
     severity=Severity.HIGH,
     objective=Objective.CONFIDENTIALITY,
     over="ec2.security_groups",
-    remediation=_revoke("VNC (5500, 5900-5910)"),
+    remediation=_admin_remediation("VNC", VNC_PORTS),
 )
 def ec2_sg_no_public_vnc(group: Json) -> Outcome:
     """VNC gives full desktop control, often with a short shared password or none and without
@@ -207,10 +222,8 @@ def ec2_sg_no_public_vnc(group: Json) -> Outcome:
             "security group (or a private CIDR)",
             "Save rules",
         ),
-        cli="aws ec2 revoke-security-group-ingress --group-id {GroupId} --ip-permissions "
-            "'IpProtocol=tcp,FromPort=PORT,ToPort=PORT,IpRanges=[{CidrIp=0.0.0.0/0}]' && "
-            "aws ec2 authorize-security-group-ingress --group-id {GroupId} --protocol tcp --port PORT "
-            "--source-group APP_SECURITY_GROUP_ID",
+        cli="aws ec2 authorize-security-group-ingress --group-id {GroupId} --protocol tcp --port PORT "
+            "--source-group APP_SECURITY_GROUP_ID && " + _revoke_cli([("PORT", "PORT")]),
         terraform='resource "aws_vpc_security_group_ingress_rule" "db_from_app" {\n'
                   "  security_group_id            = aws_security_group.db.id\n"
                   '  ip_protocol                  = "tcp"\n'
@@ -264,7 +277,7 @@ def ec2_default_sg_restricts_all(group: Json) -> Outcome:
     if group.get("GroupName") != "default":
         return ok("Not a default security group; the rule applies to default groups only",
                   evidence=_identity(group))
-    inbound, outbound = group["IpPermissions"], group["IpPermissionsEgress"]
+    inbound, outbound = need(group, "IpPermissions"), need(group, "IpPermissionsEgress")
     evidence = {**_identity(group), "IpPermissions": inbound, "IpPermissionsEgress": outbound}
     if inbound or outbound:
         return fail(f"Default security group has {len(inbound)} inbound and {len(outbound)} outbound "
