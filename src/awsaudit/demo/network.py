@@ -1,0 +1,167 @@
+"""Acme's network: a production VPC whose security groups grew by hand, next to AWS's default VPCs.
+
+The production VPC (10.20.0.0/16, home region) holds the web tier done right, an application
+database reachable only from it, and the usual shortcuts: a bastion and a Windows jump host open
+to the world, a billing database someone opened "for a migration", a legacy VNC group for a
+vendor, and a rule added to the VPC's default group. The default VPCs stay as AWS creates them
+(their default groups allow all outbound traffic) except in Frankfurt, the backup region, which
+was locked down when Acme last went through CIS. The production VPC has flow logs; the default
+VPCs do not.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import boto3
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_ec2.literals import ResourceTypeType
+    from mypy_boto3_ec2.type_defs import FilterTypeDef, IpPermissionTypeDef, TagSpecificationTypeDef
+
+VPC_CIDR = "10.20.0.0/16"
+OFFICE_CIDR = "203.0.113.0/24"  # Acme's office egress range (TEST-NET-3)
+WORLD, WORLD6 = "0.0.0.0/0", "::/0"
+FLOW_LOG_GROUP = "/acme/vpc/flow-logs"
+
+
+def build(session: boto3.Session, regions: Sequence[str]) -> None:
+    home = regions[0]
+    ec2 = session.client("ec2", region_name=home)
+    vpc = ec2.create_vpc(CidrBlock=VPC_CIDR, TagSpecifications=_tags("vpc", "acme-prod"))["Vpc"]["VpcId"]
+    public = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.0.0/24", AvailabilityZone=f"{home}a",
+                               TagSpecifications=_tags("subnet", "acme-prod-public-a"))["Subnet"]["SubnetId"]
+    ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.10.0/24", AvailabilityZone=f"{home}a",
+                      TagSpecifications=_tags("subnet", "acme-prod-private-a"))
+
+    groups = _security_groups(ec2, vpc)
+    _open_default_group(ec2, vpc)
+    _flow_logs(session, home, vpc)
+    _instances(session, ec2, public, groups)
+    if len(regions) > 2:
+        _lock_down_default_group(session.client("ec2", region_name=regions[2]))
+
+
+def _tags(kind: ResourceTypeType, name: str) -> list[TagSpecificationTypeDef]:
+    return [{"ResourceType": kind,
+             "Tags": [{"Key": "Name", "Value": name}, {"Key": "environment", "Value": "prod"}]}]
+
+
+def _tcp(ports: int | tuple[int, int], *cidrs: str, group: str | None = None) -> IpPermissionTypeDef:
+    low, high = ports if isinstance(ports, tuple) else (ports, ports)
+    permission: IpPermissionTypeDef = {
+        "IpProtocol": "tcp", "FromPort": low, "ToPort": high,
+        "IpRanges": [{"CidrIp": c, "Description": "anywhere" if c == WORLD else "Acme office"}
+                     for c in cidrs if ":" not in c],
+        "Ipv6Ranges": [{"CidrIpv6": c} for c in cidrs if ":" in c],
+    }
+    if group is not None:
+        permission["UserIdGroupPairs"] = [{"GroupId": group, "Description": "from the web tier"}]
+    return permission
+
+
+def _security_groups(ec2: EC2Client, vpc: str) -> dict[str, str]:
+    """The groups of the production VPC; returns name -> group id."""
+    def group(name: str, description: str, *ingress: IpPermissionTypeDef) -> str:
+        group_id = ec2.create_security_group(GroupName=name, Description=description, VpcId=vpc,
+                                             TagSpecifications=_tags("security-group", name))["GroupId"]
+        if ingress:
+            ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=list(ingress))
+        return group_id
+
+    web = group("acme-prod-web", "Public web tier (ALB targets)",
+                _tcp(80, WORLD, WORLD6), _tcp(443, WORLD, WORLD6))
+    return {
+        "acme-prod-web": web,
+        # Opened during an incident so the on-call engineer could get in from a hotel; never closed.
+        "acme-bastion": group("acme-bastion", "SSH bastion", _tcp(22, WORLD)),
+        "acme-bastion-restricted": group("acme-bastion-restricted", "SSH bastion, office only",
+                                         _tcp(22, OFFICE_CIDR)),
+        # "Temporary" access for a data migration by an external contractor.
+        "acme-billing-db": group("acme-billing-db", "Billing MySQL", _tcp(3306, WORLD)),
+        "acme-app-db": group("acme-app-db", "Application PostgreSQL", _tcp(5432, group=web)),
+        "acme-legacy-vnc": group("acme-legacy-vnc", "Vendor remote support (legacy)",
+                                 _tcp((5900, 5901), WORLD6)),
+        "acme-windows-jump": group("acme-windows-jump", "Windows jump host for finance tools",
+                                   _tcp(3389, WORLD)),
+    }
+
+
+def _default_group(ec2: EC2Client, vpc: str | None = None) -> str:
+    filters: list[FilterTypeDef] = [{"Name": "group-name", "Values": ["default"]}]
+    if vpc is not None:
+        filters.append({"Name": "vpc-id", "Values": [vpc]})
+    [group] = ec2.describe_security_groups(Filters=filters)["SecurityGroups"]
+    return group["GroupId"]
+
+
+def _open_default_group(ec2: EC2Client, vpc: str) -> None:
+    """Someone "fixed" connectivity by letting the whole VPC into the default group."""
+    ec2.authorize_security_group_ingress(GroupId=_default_group(ec2, vpc), IpPermissions=[
+        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": VPC_CIDR, "Description": "allow internal"}]}])
+
+
+def _lock_down_default_group(ec2: EC2Client) -> None:
+    """CIS 6.5 done right: the default group of the (default) VPC keeps no rule at all."""
+    [group] = ec2.describe_security_groups(GroupIds=[_default_group(ec2)])["SecurityGroups"]
+    if group["IpPermissions"]:
+        ec2.revoke_security_group_ingress(GroupId=group["GroupId"], IpPermissions=group["IpPermissions"])
+    if group["IpPermissionsEgress"]:
+        ec2.revoke_security_group_egress(GroupId=group["GroupId"], IpPermissions=group["IpPermissionsEgress"])
+
+
+def _flow_logs(session: boto3.Session, region: str, vpc: str) -> None:
+    """Production traffic is logged to CloudWatch Logs through a role only VPC Flow Logs can assume."""
+    iam = session.client("iam", region_name=region)
+    role = iam.create_role(
+        RoleName="acme-vpc-flow-logs", Description="Delivers VPC flow logs to CloudWatch Logs",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]}),
+    )["Role"]
+    account = role["Arn"].split(":")[4]
+    iam.put_role_policy(RoleName="acme-vpc-flow-logs", PolicyName="deliver-flow-logs",
+                        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+                            "Effect": "Allow",
+                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents",
+                                       "logs:DescribeLogStreams"],
+                            "Resource": f"arn:aws:logs:{region}:{account}:log-group:{FLOW_LOG_GROUP}:*"}]}))
+    session.client("logs", region_name=region).create_log_group(logGroupName=FLOW_LOG_GROUP)
+    session.client("ec2", region_name=region).create_flow_logs(
+        ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogDestinationType="cloud-watch-logs",
+        LogGroupName=FLOW_LOG_GROUP, DeliverLogsPermissionArn=role["Arn"],
+    )
+
+
+def _instances(session: boto3.Session, ec2: EC2Client, subnet: str, groups: dict[str, str]) -> None:
+    """A web server built from Acme's hardened image, and a bastion launched by hand the old way."""
+    image = ec2.register_image(
+        Name="acme-base-al2023-2025.06", Description="Acme hardened Amazon Linux 2023",
+        Architecture="x86_64", RootDeviceName="/dev/xvda", VirtualizationType="hvm",
+        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8, "VolumeType": "gp3"}}],
+    )["ImageId"]
+    iam = session.client("iam")
+    iam.create_role(RoleName="acme-prod-web-instance", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    iam.put_role_policy(RoleName="acme-prod-web-instance", PolicyName="read-artifacts",
+                        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+                            "Effect": "Allow", "Action": "s3:GetObject",
+                            "Resource": "arn:aws:s3:::acme-prod-artifacts/*"}]}))
+    iam.create_instance_profile(InstanceProfileName="acme-prod-web-instance")
+    iam.add_role_to_instance_profile(InstanceProfileName="acme-prod-web-instance",
+                                     RoleName="acme-prod-web-instance")
+    ec2.run_instances(
+        ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.small", SubnetId=subnet,
+        SecurityGroupIds=[groups["acme-prod-web"]], IamInstanceProfile={"Name": "acme-prod-web-instance"},
+        MetadataOptions={"HttpTokens": "required", "HttpEndpoint": "enabled"},
+        TagSpecifications=_tags("instance", "acme-prod-web-1"),
+    )
+    ec2.run_instances(
+        ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=subnet,
+        SecurityGroupIds=[groups["acme-bastion"]], MetadataOptions={"HttpTokens": "optional"},
+        TagSpecifications=_tags("instance", "acme-bastion-1"),
+    )
