@@ -1,0 +1,71 @@
+"""Pure enrichments of a loaded snapshot: facts that need more than one resource to state.
+
+They run after collection or loading and before evaluation, so that a check still sees one
+resource. Absent in, absent out: a derived key is set only when all of its inputs were collected;
+otherwise it is left absent and `_errors` says which input was missing and why.
+"""
+
+from __future__ import annotations
+
+from awsaudit.model import Json
+
+BLOCK_FIELDS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+EFFECTIVE = "EffectivePublicAccessBlock"
+
+
+def derive(snapshot: Json) -> Json:
+    """A copy of `snapshot` with the derived fields added; the input is not modified.
+
+    Only the dicts on the path to a changed resource are copied; the rest is shared.
+    """
+    if not isinstance(snapshot.get("accounts"), dict):
+        return dict(snapshot)
+    accounts = {account_id: _account(account) for account_id, account in snapshot["accounts"].items()}
+    return {**snapshot, "accounts": accounts}
+
+
+def _account(account: Json) -> Json:
+    s3 = account.get("global", {}).get("s3")
+    if not isinstance(s3, dict) or not isinstance(s3.get("buckets"), list):
+        return account
+    account_block, account_reason = _account_block(s3)
+    buckets = [_effective_block(bucket, account_block, account_reason) for bucket in s3["buckets"]]
+    return {**account, "global": {**account["global"], "s3": {**s3, "buckets": buckets}}}
+
+
+def _account_block(s3: Json) -> tuple[Json | None, str]:
+    """The account's Block Public Access (None: not configured), or the reason it is unknown."""
+    doc = s3.get("account")
+    if not isinstance(doc, dict):
+        reason = (s3.get("_errors") or {}).get("account", "not collected")
+        return None, f"account PublicAccessBlock not collected: s3.account {reason}"
+    if "PublicAccessBlock" not in doc:
+        reason = (doc.get("_errors") or {}).get("PublicAccessBlock", "not collected")
+        return None, f"account PublicAccessBlock not collected: {reason}"
+    return doc["PublicAccessBlock"], ""
+
+
+def _effective_block(bucket: Json, account_block: Json | None, account_reason: str) -> Json:
+    """Bucket and account settings combined field by field: S3 applies the most restrictive of the two.
+
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
+    """
+    out = {k: v for k, v in bucket.items() if k != EFFECTIVE}
+    errors = {k: v for k, v in (bucket.get("_errors") or {}).items() if k != EFFECTIVE}
+    reasons = []
+    if "PublicAccessBlock" not in bucket:
+        reason = errors.get("PublicAccessBlock", "not collected")
+        reasons.append(f"bucket PublicAccessBlock not collected: {reason}")
+    if account_reason:
+        reasons.append(account_reason)
+    if reasons:
+        errors[EFFECTIVE] = "; ".join(reasons)
+    else:
+        own = bucket["PublicAccessBlock"] or {}  # None: not configured, every flag off
+        account = account_block or {}
+        out[EFFECTIVE] = {f: bool(own.get(f)) or bool(account.get(f)) for f in BLOCK_FIELDS}
+    if errors:
+        out["_errors"] = errors
+    else:
+        out.pop("_errors", None)
+    return out
