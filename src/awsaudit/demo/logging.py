@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
 import boto3
 
 from awsaudit.model import Json
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.literals import BucketLocationConstraintType
 
 ORG_TRAIL = "acme-org-trail"
 SECURITY_TRAIL = "acme-security-trail"
@@ -58,7 +62,11 @@ def _log_bucket(session: boto3.Session, region: str, bucket: str, account: str,
                 trail_arns: dict[str, str]) -> None:
     """The trail bucket with the policy CloudTrail needs (it checks the bucket ACL, then writes)."""
     s3 = session.client("s3", region_name=region)
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})  # type: ignore[typeddict-item]
+    if region == "us-east-1":  # the one region that refuses an explicit LocationConstraint
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={
+            "LocationConstraint": cast("BucketLocationConstraintType", region)})
     s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
         "BlockPublicAcls": True, "IgnorePublicAcls": True,
         "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
