@@ -123,7 +123,9 @@ def resource_kinds(action: str, partition: str, account: str) -> tuple[str, ...]
     details = _data().actions.get_action_details(service, name)
     templates = _resource_templates(service)
     kinds: list[str] = []
-    for resource_type in details.get("resourceTypes", []):
+    # Required resource types first: they name what the action is about (RunInstances: an instance).
+    types = sorted(details.get("resourceTypes", []), key=lambda t: not t.get("required"))
+    for resource_type in types:
         template = templates.get(str(resource_type["name"]).lower())
         if template:
             kinds.append(_fill(template, partition, account))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from awsaudit.iam import catalogue
 from awsaudit.iam.conditions import Context
 from awsaudit.iam.evaluate import Caller, Decision, PolicySet, Request, evaluate
-from awsaudit.iam.patterns import action_matches, arn_matches, witness
+from awsaudit.iam.patterns import action_matches, arn_matches, arn_witness
 from awsaudit.iam.policy import Policy, substitute
 
 FILLS = ("x", "q")
@@ -98,7 +98,7 @@ def kind_candidates(kinds: Iterable[str], policies: Iterable[Policy], context: C
         if kind == "*":
             candidates: Iterable[str | None] = ["*"]
         else:
-            candidates = (witness(kind, p, fill) for p in sorted(patterns) for fill in FILLS)
+            candidates = (arn_witness(kind, p, fill) for p in sorted(patterns) for fill in FILLS)
         for found in candidates:
             if found is not None and found not in seen:
                 seen.add(found)

@@ -57,6 +57,18 @@ def has_wildcard(pattern: str) -> bool:
     return "*" in pattern or "?" in pattern
 
 
+def arn_witness(first: str, second: str, fill: str = "x") -> str | None:
+    """A resource both patterns match as arn_matches() reads them: segment by segment for ARNs."""
+    first_parts = first.split(":", ARN_SEGMENTS - 1)
+    second_parts = second.split(":", ARN_SEGMENTS - 1)
+    if len(first_parts) != ARN_SEGMENTS or len(second_parts) != ARN_SEGMENTS:
+        return witness(first, second, fill)
+    segments = [witness(a, b, fill) for a, b in zip(first_parts, second_parts, strict=True)]
+    if any(s is None for s in segments):
+        return None
+    return ":".join(s for s in segments if s is not None)
+
+
 def witness(first: str, second: str, fill: str = "x") -> str | None:
     """A string matched by both globs (case-sensitive), or None when they cannot overlap.
 

@@ -1,0 +1,261 @@
+"""`awsaudit iam ...`: who-can, can, paths and simulate, on a saved snapshot or a live account.
+
+Registered in the main CLI with `main.add_command(iam)`. Errors are AuditErrors (InputError:
+exit 2, one line), printed by awsaudit.cli.handle_errors.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from awsaudit.errors import InputError
+from awsaudit.iam import catalogue
+from awsaudit.iam.coverage import allowed_somewhere, kind_candidates
+from awsaudit.iam.escalation import analyse, summarise
+from awsaudit.iam.evaluate import Decision, PolicySet, Request, evaluate
+from awsaudit.iam.principals import Entity, IamAccount, build
+from awsaudit.iam.simulate import SimulationError, dumps, parse, run, unknown_actions
+from awsaudit.model import Json
+
+F = TypeVar("F", bound=Callable[..., Any])
+COLLECTIONS = ("users", "groups", "roles", "policies")
+
+
+def _handled(func: F) -> F:
+    """awsaudit.cli.handle_errors, looked up when the command runs (the main CLI imports this module)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from awsaudit.cli import handle_errors  # noqa: PLC0415 - avoids a circular import
+
+        return handle_errors(func)(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _source_options(func: F) -> F:
+    func = click.option("--snapshot", "snapshot_file", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Analyse a saved snapshot (default: collect IAM live).")(func)
+    func = click.option("--profile", help="AWS named profile for a live collection.")(func)
+    func = click.option("--region", help="Home region for a live collection (IAM is global).")(func)
+    func = click.option("--account", "account_id", help="Account to analyse (snapshot of several).")(func)
+    return click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")(func)
+
+
+def _collect(profile: str | None, region: str | None) -> Json:
+    import boto3  # noqa: PLC0415 - keep `awsaudit --help` fast
+    from botocore.exceptions import ProfileNotFound  # noqa: PLC0415
+
+    from awsaudit.scan import DEFAULT_HOME_REGION, ScanOptions, scan_account  # noqa: PLC0415
+
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region)
+    except ProfileNotFound as exc:
+        raise InputError(str(exc)) from None
+    home = region or session.region_name or DEFAULT_HOME_REGION
+    return scan_account(session, ScanOptions(services=("iam",), regions=(home,)))
+
+
+def load_account(snapshot_file: Path | None, profile: str | None, region: str | None,
+                 account_id: str | None) -> IamAccount:
+    """The IAM model of one account, from a snapshot or a live IAM-only collection."""
+    from awsaudit import snapshot as snapshot_io  # noqa: PLC0415
+
+    snap = snapshot_io.load(snapshot_file) if snapshot_file else _collect(profile, region)
+    accounts: dict[str, Json] = snap.get("accounts", {})
+    if account_id is None:
+        if len(accounts) != 1:
+            raise InputError(f"the snapshot holds {len(accounts)} accounts; choose one with --account "
+                             f"({', '.join(sorted(accounts)) or 'none'})")
+        account_id = next(iter(accounts))
+    if account_id not in accounts:
+        raise InputError(f"account {account_id} is not in the snapshot ({', '.join(sorted(accounts))})")
+    iam = (accounts[account_id].get("global") or {}).get("iam")
+    if not isinstance(iam, dict):
+        raise InputError(f"account {account_id}: IAM was not collected")
+    for key in COLLECTIONS:
+        if key not in iam:
+            reason = (iam.get("_errors") or {}).get(key, "not collected")
+            raise InputError(f"account {account_id}: IAM {key} not collected ({reason}); cannot analyse")
+    return build(iam, account_id, snap.get("partition", "aws"))
+
+
+def _principal(account: IamAccount, ref: str) -> Entity:
+    found = account.find(ref)
+    if found is None:
+        raise InputError(f"no single user or role matches {ref!r} (use user/NAME, role/NAME or an ARN)")
+    return found
+
+
+def _check_action(action: str) -> None:
+    service, sep, name = action.partition(":")
+    if not sep or not service or not name:
+        raise InputError(f"{action!r} is not an IAM action (expected service:Action, e.g. iam:PassRole)")
+    if not catalogue.is_known(action):
+        click.echo(f"awsaudit: warning: {action} is not in the IAM action catalogue {catalogue.version()}; "
+                   "matched literally", err=True)
+
+
+def _policies(entity: Entity, account: IamAccount, action: str, resource: str | None) -> PolicySet:
+    """The principal's policies, plus the role's trust policy when the request is to assume it."""
+    role = account.roles.get(resource or "")
+    if action.lower() == "sts:assumerole" and role is not None and role.trust is not None:
+        return PolicySet(entity.policies, entity.boundary, account.scps, resource=role.trust, trust=True)
+    return entity.policy_set(account.scps)
+
+
+def _ask(entity: Entity, account: IamAccount, action: str, resource: str | None,
+         context: dict[str, Any] | None = None, *, open_context: bool = True) -> tuple[str, Decision] | None:
+    ctx = entity.context(context, open=open_context)
+    policies = _policies(entity, account, action, resource)
+    if resource is not None:
+        decision = evaluate(Request(action, resource, ctx, entity.caller), policies)
+        return (resource, decision) if decision.allowed else None
+    candidates = kind_candidates(catalogue.resource_kinds(action, entity.partition, entity.account),
+                                 policies.all_policies(), ctx)
+    return allowed_somewhere(action, candidates, policies, ctx, entity.caller)
+
+
+@click.group("iam")
+def iam() -> None:
+    """Analyse IAM permissions: who can do what, escalation paths, offline simulation."""
+
+
+@iam.command("who-can")
+@click.argument("action")
+@click.argument("resource", required=False)
+@_source_options
+@_handled
+def who_can(*, action: str, resource: str | None, snapshot_file: Path | None, profile: str | None,
+            region: str | None, account_id: str | None, as_json: bool) -> None:
+    """Principals that can perform ACTION (on RESOURCE; default: on some resource of its kind).
+
+    "conditional" marks an answer that holds only under a condition the snapshot cannot decide
+    (MFA, source IP, tags of the resource ...).
+    """
+    _check_action(action)
+    account = load_account(snapshot_file, profile, region, account_id)
+    rows = []
+    for entity in account.principals():
+        hit = _ask(entity, account, action, resource)
+        if hit is not None:
+            rows.append({"principal": entity.arn, "resource": hit[0], "conditional": hit[1].conditional,
+                         "reason": hit[1].reason})
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo(f"Nobody can {action}" + (f" on {resource}" if resource else ""))
+    for row in rows:
+        flag = " (conditional)" if row["conditional"] else ""
+        click.echo(f"{row['principal']}  on {row['resource']}{flag}  [{row['reason']}]")
+
+
+def _context(pairs: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InputError(f"--context {pair!r}: expected key=value")
+        out.setdefault(key, []).append(value)
+    return {k: v[0] if len(v) == 1 else v for k, v in out.items()}
+
+
+@iam.command("can")
+@click.argument("principal")
+@click.argument("action")
+@click.argument("resource", required=False)
+@click.option("--context", "context_pairs", multiple=True, metavar="KEY=VALUE",
+              help="Request context key (repeatable; repeat a key for a multivalued one).")
+@_source_options
+@_handled
+def can(*, principal: str, action: str, resource: str | None, context_pairs: tuple[str, ...],
+        snapshot_file: Path | None, profile: str | None, region: str | None, account_id: str | None,
+        as_json: bool) -> None:
+    """Whether PRINCIPAL (user/NAME, role/NAME or ARN) may perform ACTION on RESOURCE.
+
+    Evaluated like the IAM policy simulator: the request context is exactly the principal's
+    own keys plus --context; a condition on any other key sees it absent.
+    """
+    _check_action(action)
+    account = load_account(snapshot_file, profile, region, account_id)
+    entity = _principal(account, principal)
+    ctx = entity.context(_context(context_pairs), open=False)
+    if resource is None:
+        hit = _ask(entity, account, action, None, _context(context_pairs), open_context=False)
+        target = hit[0] if hit else "any resource"
+        decision = hit[1] if hit else Decision(False, "not allowed on any resource of its kind")
+    else:
+        target = resource
+        decision = evaluate(Request(action, resource, ctx, entity.caller),
+                            _policies(entity, account, action, resource))
+    result = {"principal": entity.arn, "action": action, "resource": target, "allowed": decision.allowed,
+              "reason": decision.reason, "statements": [str(m) for m in decision.matches]}
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(f"{'ALLOWED' if decision.allowed else 'DENIED'}: {entity.ref} {action} on {target}")
+    click.echo(f"  {decision.reason}")
+    for match in decision.matches:
+        click.echo(f"  - {match}")
+
+
+@iam.command("paths")
+@click.argument("principal")
+@_source_options
+@_handled
+def paths(*, principal: str, snapshot_file: Path | None, profile: str | None, region: str | None,
+          account_id: str | None, as_json: bool) -> None:
+    """Privilege-escalation path from PRINCIPAL to administrator, with the permissions each step uses."""
+    account = load_account(snapshot_file, profile, region, account_id)
+    entity = _principal(account, principal)
+    analysis = analyse(account)
+    steps = analysis.path(entity.arn)
+    names = {e.arn: e.ref for e in account.principals()}
+    result = {"principal": entity.arn, "admin": analysis.is_admin(entity.arn),
+              "path": [{"from": s.source, "to": s.target, "method": s.method,
+                        "permissions": list(s.permissions), "note": s.note} for s in steps or []],
+              "edges": [{"to": s.target, "method": s.method, "permissions": list(s.permissions)}
+                        for s in analysis.edges_from(entity.arn)]}
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    if result["admin"]:
+        click.echo(f"{entity.ref} is an administrator (every action on every resource)")
+    elif steps:
+        click.echo(f"{entity.ref} can become administrator: {summarise(steps, names)}")
+        for number, step in enumerate(steps, 1):
+            note = f" ({step.note})" if step.note else ""
+            click.echo(f"  {number}. {step.method}: {'; '.join(step.permissions)}{note}")
+    else:
+        click.echo(f"No privilege-escalation path to administrator from {entity.ref}")
+    for gap in entity.gaps:
+        click.echo(f"awsaudit: warning: {gap}", err=True)
+
+
+@iam.command("simulate")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_handled
+def simulate(*, file: Path) -> None:
+    """Evaluate a principal's policies offline (see docs/iam-engine.md for the document format)."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{file}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        simulation = parse(json.loads(text))
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno}"
+        raise InputError(f"{file}: not valid JSON: {exc.msg} at {where}") from None
+    except SimulationError as exc:
+        raise InputError(f"{file}: {exc}") from None
+    for unknown in unknown_actions(simulation):
+        click.echo(f"awsaudit: warning: action {unknown} is not in the IAM action catalogue "
+                   f"{catalogue.version()}; matched literally", err=True)
+    click.echo(dumps(run(simulation)))
