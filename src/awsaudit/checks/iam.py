@@ -183,7 +183,7 @@ def iam_password_policy_strong(account: Json) -> Outcome:
     if length < MIN_PASSWORD_LENGTH:
         gaps.append(f"minimum length {length} < {MIN_PASSWORD_LENGTH}")
     if remembered < PASSWORD_REUSE_PREVENTION:
-        gaps.append(f"reuse prevention {remembered} < {PASSWORD_REUSE_PREVENTION}")
+        gaps.append(f"reuse prevention {remembered or 'off'} < {PASSWORD_REUSE_PREVENTION}")
     gaps.extend(f"{key} is off" for key in COMPLEXITY if not policy.get(key))
     if gaps:
         return fail("Password policy is weak: " + "; ".join(gaps), evidence=policy)
@@ -229,6 +229,8 @@ def iam_password_policy_reuse(account: Json) -> Outcome:
         return fail("No password policy: passwords can be reused", evidence=NO_POLICY)
     remembered = policy.get("PasswordReusePrevention", 0)
     evidence = {"PasswordReusePrevention": policy.get("PasswordReusePrevention")}
+    if not remembered:
+        return fail("Password reuse prevention is off", evidence=evidence)
     if remembered < PASSWORD_REUSE_PREVENTION:
         return fail(f"Password reuse prevention remembers {remembered} passwords "
                     f"(< {PASSWORD_REUSE_PREVENTION})", evidence=evidence)
