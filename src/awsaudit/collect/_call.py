@@ -139,7 +139,8 @@ def call(
             into[key] = None
             return None
         into.setdefault("_errors", {})[key] = code
-        ctx.record(service, operation, resource or ctx.account, code, message,
+        api_name = client.meta.method_to_api_mapping.get(operation, operation)
+        ctx.record(service, api_name, resource or ctx.account, code, message,
                    region=client.meta.region_name)
         return ABSENT
     into[key] = jsonable(value)

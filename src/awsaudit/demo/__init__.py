@@ -57,10 +57,10 @@ def build_account(regions: tuple[str, ...] = REGIONS) -> None:
     """Create Acme's resources in the (already active) moto backend."""
     import boto3  # noqa: PLC0415
 
-    from awsaudit.demo import iam, logging, network, s3  # noqa: PLC0415
+    from awsaudit.demo import iam, logging, network, restricted, s3  # noqa: PLC0415
 
     session = boto3.Session(region_name=regions[0])
-    for area in (iam, network, s3, logging):
+    for area in (iam, network, s3, logging, restricted):
         area.build(session, regions)
 
 
@@ -68,7 +68,10 @@ def collect_demo(progress: Progress | None = None, regions: tuple[str, ...] = RE
     """Build the demo account and collect it with the real scanner; returns the snapshot."""
     import boto3  # noqa: PLC0415
 
+    from awsaudit.demo import restricted  # noqa: PLC0415
+
     with simulated_aws():
         build_account(regions)
-        return scan_account(boto3.Session(region_name=regions[0]),
-                            ScanOptions(regions=regions, progress=progress))
+        session = boto3.Session(region_name=regions[0])
+        restricted.enforce(session)  # the auditor's role is denied on the HR bucket, as in real life
+        return scan_account(session, ScanOptions(regions=regions, progress=progress))
