@@ -66,8 +66,14 @@ def progress_bar(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None
     if quiet or not sys.stderr.isatty():
         yield None
         return
-    with Progress(TextColumn("collecting {task.description:<28}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("collecting {task.description:<28}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task("", total=None)
 
         def update(description: str, done: int, total: int) -> None:
@@ -76,8 +82,9 @@ def progress_bar(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None
         yield update
 
 
-def finish(snap: Json, source: str, out_dir: Path, fail_on: str | None, fail_on_unknown: bool,
-           quiet: bool) -> int:
+def finish(
+    snap: Json, source: str, out_dir: Path, fail_on: str | None, fail_on_unknown: bool, quiet: bool
+) -> int:
     """Evaluate, write every output, print the summary; return the exit code."""
     findings = evaluate(snap)
     info = ScanInfo.from_snapshot(snap, source, _now())
@@ -85,42 +92,89 @@ def finish(snap: Json, source: str, out_dir: Path, fail_on: str | None, fail_on_
     console = Console()
     if not quiet:
         print_summary(console, info, findings, snap)
-        console.print(f"Results written to [bold]{out_dir}[/]: " + ", ".join(p.name for p in written.values()))
+        console.print(
+            f"Results written to [bold]{out_dir}[/]: " + ", ".join(p.name for p in written.values())
+        )
     code = exit_code(findings, Severity(fail_on) if fail_on else None, fail_on_unknown)
     if code == EXIT_SCAN_ERROR:
-        click.echo("awsaudit: some checks raised errors (reported as UNKNOWN 'check error'); exit 3", err=True)
+        click.echo(
+            "awsaudit: some checks raised errors (reported as UNKNOWN 'check error'); exit 3", err=True
+        )
     return code
 
 
 def output_options(func: F) -> F:
-    func = click.option("--output-dir", "-o", type=click.Path(file_okay=False, path_type=Path),
-                        help="Folder for the results (default: awsaudit-output/<kind>-<UTC time>).")(func)
-    func = click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False),
-                        help="Exit 1 when a FAIL at or above this severity exists (for CI gates).")(func)
-    func = click.option("--fail-on-unknown", is_flag=True,
-                        help="With --fail-on, treat UNKNOWN (not assessable) like FAIL.")(func)
+    func = click.option(
+        "--output-dir",
+        "-o",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder for the results (default: awsaudit-output/<kind>-<UTC time>).",
+    )(func)
+    func = click.option(
+        "--fail-on",
+        type=click.Choice(SEVERITIES, case_sensitive=False),
+        help="Exit 1 when a FAIL at or above this severity exists (for CI gates).",
+    )(func)
+    func = click.option(
+        "--fail-on-unknown", is_flag=True, help="With --fail-on, treat UNKNOWN (not assessable) like FAIL."
+    )(func)
     return click.option("--quiet", "-q", is_flag=True, help="No summary or progress output.")(func)
 
 
 def scan_options(func: F) -> F:
     func = click.option("--profile", help="AWS named profile (default: the standard credential chain).")(func)
-    func = click.option("--region", "regions", multiple=True, metavar="REGION",
-                        help="Scan only this region (repeatable). Default: every enabled region.")(func)
-    func = click.option("--all-regions", is_flag=True,
-                        help="Scan every region enabled in the account (the default; overrides --region).")(func)
-    func = click.option("--service", "services", multiple=True, type=click.Choice(sorted(COLLECTORS)),
-                        help="Collect only this service (repeatable). Default: all.")(func)
-    func = click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
-                        help="Parallel (region, service) collection tasks.")(func)
-    func = click.option("--max-attempts", type=click.IntRange(1, 20), default=5, show_default=True,
-                        help="botocore attempts per call (retries on throttling and transient errors).")(func)
-    return click.option("--retry-mode", type=click.Choice(["standard", "adaptive"]), default="standard",
-                        show_default=True, help="botocore retry mode.")(func)
+    func = click.option(
+        "--region",
+        "regions",
+        multiple=True,
+        metavar="REGION",
+        help="Scan only this region (repeatable). Default: every enabled region.",
+    )(func)
+    func = click.option(
+        "--all-regions",
+        is_flag=True,
+        help="Scan every region enabled in the account (the default; overrides --region).",
+    )(func)
+    func = click.option(
+        "--service",
+        "services",
+        multiple=True,
+        type=click.Choice(sorted(COLLECTORS)),
+        help="Collect only this service (repeatable). Default: all.",
+    )(func)
+    func = click.option(
+        "--concurrency",
+        type=click.IntRange(1, 64),
+        default=8,
+        show_default=True,
+        help="Parallel (region, service) collection tasks.",
+    )(func)
+    func = click.option(
+        "--max-attempts",
+        type=click.IntRange(1, 20),
+        default=5,
+        show_default=True,
+        help="botocore attempts per call (retries on throttling and transient errors).",
+    )(func)
+    return click.option(
+        "--retry-mode",
+        type=click.Choice(["standard", "adaptive"]),
+        default="standard",
+        show_default=True,
+        help="botocore retry mode.",
+    )(func)
 
 
-def _collect_live(profile: str | None, regions: tuple[str, ...], all_regions: bool,
-                  services: tuple[str, ...], concurrency: int, max_attempts: int, retry_mode: str,
-                  quiet: bool) -> Json:
+def _collect_live(
+    profile: str | None,
+    regions: tuple[str, ...],
+    all_regions: bool,
+    services: tuple[str, ...],
+    concurrency: int,
+    max_attempts: int,
+    retry_mode: str,
+    quiet: bool,
+) -> Json:
     import boto3  # noqa: PLC0415 - keep `awsaudit --help` fast
     from botocore.exceptions import ProfileNotFound  # noqa: PLC0415
 
@@ -131,9 +185,14 @@ def _collect_live(profile: str | None, regions: tuple[str, ...], all_regions: bo
     except ProfileNotFound as exc:
         raise InputError(str(exc)) from None
     with progress_bar(quiet) as progress:
-        options = ScanOptions(regions=() if all_regions else regions, services=services,
-                              concurrency=concurrency, max_attempts=max_attempts, retry_mode=retry_mode,
-                              progress=progress)
+        options = ScanOptions(
+            regions=() if all_regions else regions,
+            services=services,
+            concurrency=concurrency,
+            max_attempts=max_attempts,
+            retry_mode="adaptive" if retry_mode == "adaptive" else "standard",
+            progress=progress,
+        )
         return scan_account(session, options)
 
 
@@ -177,24 +236,53 @@ def demo(output_dir: Path | None, fail_on: str | None, fail_on_unknown: bool, qu
 @scan_options
 @output_options
 @handle_errors
-def scan(profile: str | None, regions: tuple[str, ...], all_regions: bool, services: tuple[str, ...],
-         concurrency: int, max_attempts: int, retry_mode: str, output_dir: Path | None, fail_on: str | None,
-         fail_on_unknown: bool, quiet: bool) -> None:
+def scan(
+    profile: str | None,
+    regions: tuple[str, ...],
+    all_regions: bool,
+    services: tuple[str, ...],
+    concurrency: int,
+    max_attempts: int,
+    retry_mode: str,
+    output_dir: Path | None,
+    fail_on: str | None,
+    fail_on_unknown: bool,
+    quiet: bool,
+) -> None:
     """Collect the account of the current credentials and audit it (read-only API calls only)."""
-    snap = _collect_live(profile, regions, all_regions, services, concurrency, max_attempts, retry_mode, quiet)
+    snap = _collect_live(
+        profile, regions, all_regions, services, concurrency, max_attempts, retry_mode, quiet
+    )
     sys.exit(finish(snap, "scan", output_dir or _default_out("scan"), fail_on, fail_on_unknown, quiet))
 
 
 @main.command()
 @scan_options
-@click.option("--output", "-o", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Snapshot file to write (.json.gz).")
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Snapshot file to write (.json.gz).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @handle_errors
-def collect(profile: str | None, regions: tuple[str, ...], all_regions: bool, services: tuple[str, ...],
-            concurrency: int, max_attempts: int, retry_mode: str, output: Path, quiet: bool) -> None:
+def collect(
+    profile: str | None,
+    regions: tuple[str, ...],
+    all_regions: bool,
+    services: tuple[str, ...],
+    concurrency: int,
+    max_attempts: int,
+    retry_mode: str,
+    output: Path,
+    quiet: bool,
+) -> None:
     """Collect a snapshot without evaluating it (hand it to the auditor; `awsaudit audit` reads it)."""
-    snap = _collect_live(profile, regions, all_regions, services, concurrency, max_attempts, retry_mode, quiet)
+    snap = _collect_live(
+        profile, regions, all_regions, services, concurrency, max_attempts, retry_mode, quiet
+    )
     snapshot_io.save(snap, output)
     errors = sum(len(a.get("errors", [])) for a in snap["accounts"].values())
     if not quiet:
@@ -205,12 +293,14 @@ def collect(profile: str | None, regions: tuple[str, ...], all_regions: bool, se
 @click.argument("snapshot_file", metavar="SNAPSHOT", type=click.Path(dir_okay=False, path_type=Path))
 @output_options
 @handle_errors
-def audit(snapshot_file: Path, output_dir: Path | None, fail_on: str | None, fail_on_unknown: bool,
-          quiet: bool) -> None:
+def audit(
+    snapshot_file: Path, output_dir: Path | None, fail_on: str | None, fail_on_unknown: bool, quiet: bool
+) -> None:
     """Evaluate a saved snapshot offline (no AWS access needed)."""
     snap = snapshot_io.load(snapshot_file)
-    sys.exit(finish(snap, str(snapshot_file), output_dir or _default_out("audit"), fail_on, fail_on_unknown,
-                    quiet))
+    sys.exit(
+        finish(snap, str(snapshot_file), output_dir or _default_out("audit"), fail_on, fail_on_unknown, quiet)
+    )
 
 
 def catalogue() -> list[Json]:
@@ -218,10 +308,18 @@ def catalogue() -> list[Json]:
     controls = controls_by_check()
     return [
         {
-            "id": c.id, "title": c.title, "severity": str(c.severity), "objective": str(c.objective),
-            "area": c.area, "over": c.over, "rationale": c.rationale,
-            "remediation": {"console": list(c.remediation.console), "cli": c.remediation.cli,
-                            "terraform": c.remediation.terraform},
+            "id": c.id,
+            "title": c.title,
+            "severity": str(c.severity),
+            "objective": str(c.objective),
+            "area": c.area,
+            "over": c.over,
+            "rationale": c.rationale,
+            "remediation": {
+                "console": list(c.remediation.console),
+                "cli": c.remediation.cli,
+                "terraform": c.remediation.terraform,
+            },
             "controls": {fw: list(ids) for fw, ids in controls.get(c.id, {}).items()},
         }
         for c in sorted(load_all().values(), key=lambda c: (c.area, c.id))
@@ -241,6 +339,12 @@ def list_checks(as_json: bool) -> None:
     for col in ("id", "severity", "objective", "title", "baseline", "cis-7.0"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(r["id"], r["severity"], r["objective"], r["title"],
-                      ", ".join(r["controls"].get("baseline", [])), ", ".join(r["controls"].get("cis-7.0", [])))
+        table.add_row(
+            r["id"],
+            r["severity"],
+            r["objective"],
+            r["title"],
+            ", ".join(r["controls"].get("baseline", [])),
+            ", ".join(r["controls"].get("cis-7.0", [])),
+        )
     Console().print(table)

@@ -6,7 +6,8 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Literal
 
 import boto3
 from botocore.config import Config
@@ -33,14 +34,13 @@ class ScanOptions:
     services: tuple[str, ...] = ()  # empty: every collector
     concurrency: int = 8
     max_attempts: int = 5
-    retry_mode: str = "standard"
+    retry_mode: Literal["standard", "adaptive"] = "standard"
     executor: Executor | None = None
     progress: Progress | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
     def botocore_config(self) -> Config:
         return Config(
-            retries={"mode": self.retry_mode, "max_attempts": self.max_attempts},  # type: ignore[typeddict-item]
+            retries={"mode": self.retry_mode, "max_attempts": self.max_attempts},
             max_pool_connections=max(10, self.concurrency * 2),
             connect_timeout=10,
             read_timeout=60,
@@ -72,10 +72,12 @@ def identify(session: boto3.Session, config: Config) -> tuple[str, str]:
 def enabled_regions(ctx: Context) -> tuple[list[str], list[str]]:
     """(enabled, disabled) regions, decided from each region's OptInStatus (moto ignores Filters)."""
     response = ctx.client("ec2").describe_regions(AllRegions=True)
-    enabled, disabled = [], []
+    enabled: list[str] = []
+    disabled: list[str] = []
     for region in response["Regions"]:
         (enabled if region.get("OptInStatus", "opt-in-not-required") in ENABLED else disabled).append(
-            region["RegionName"])
+            region["RegionName"]
+        )
     return sorted(enabled), sorted(disabled)
 
 
@@ -131,8 +133,9 @@ def scan_account(session: boto3.Session, options: ScanOptions) -> Json:
         else:
             tasks.extend((collector, region) for region in regions)
 
-    executor = options.executor or ThreadPoolExecutor(max_workers=options.concurrency,
-                                                      thread_name_prefix="awsaudit")
+    executor = options.executor or ThreadPoolExecutor(
+        max_workers=options.concurrency, thread_name_prefix="awsaudit"
+    )
     try:
         futures: dict[Future[Json], tuple[Collector, str | None]] = {
             executor.submit(_run_collector, c, ctx.for_region(r or home)): (c, r) for c, r in tasks
@@ -146,8 +149,9 @@ def scan_account(session: boto3.Session, options: ScanOptions) -> Json:
     finally:
         if options.executor is None:
             executor.shutdown(wait=True, cancel_futures=True)
-    account["errors"] = sorted(ctx.errors, key=lambda e: (e["service"], e["region"], e["operation"],
-                                                          e["resource"], e["code"]))
+    account["errors"] = sorted(
+        ctx.errors, key=lambda e: (e["service"], e["region"], e["operation"], e["resource"], e["code"])
+    )
     return snap
 
 

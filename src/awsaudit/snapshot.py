@@ -72,5 +72,7 @@ def validate(data: Any, origin: str = "snapshot") -> Json:
     for account_id, account in accounts.items():
         for part in ("global", "regions"):
             if not isinstance(account.get(part, {}), dict):
-                raise SnapshotError(f"{origin}: malformed snapshot: accounts.{account_id}.{part} is not an object")
+                raise SnapshotError(
+                    f"{origin}: malformed snapshot: accounts.{account_id}.{part} is not an object"
+                )
     return data

@@ -17,8 +17,24 @@ from awsaudit.model import Status
 from tests.checks.cases import Case
 
 CHECKS = load_all()
-PREFIXES = ("iam_", "s3_", "ec2_", "cloudtrail_", "account_", "organizations_", "config_", "kms_",
-            "cloudwatch_", "logs_", "rds_", "efs_", "vpc_", "securityhub_", "accessanalyzer_", "budgets_")
+PREFIXES = (
+    "iam_",
+    "s3_",
+    "ec2_",
+    "cloudtrail_",
+    "account_",
+    "organizations_",
+    "config_",
+    "kms_",
+    "cloudwatch_",
+    "logs_",
+    "rds_",
+    "efs_",
+    "vpc_",
+    "securityhub_",
+    "accessanalyzer_",
+    "budgets_",
+)
 READ_ONLY = re.compile(r"^[a-z0-9-]+:(List|Get|Describe)[A-Za-z0-9]*$|^iam:GenerateCredentialReport$")
 
 
@@ -51,7 +67,9 @@ def test_check_metadata(check_id: str) -> None:
     assert check.id.startswith(PREFIXES), "id must start with a service prefix"
     assert not check.title.lower().startswith("ensure") and len(check.title) <= 100
     assert len(check.rationale) > 20, "the docstring is the rationale"
-    assert check.remediation.cli or check.remediation.console, "remediation needs a CLI command or console steps"
+    assert check.remediation.cli or check.remediation.console, (
+        "remediation needs a CLI command or console steps"
+    )
 
 
 def test_framework_checks_exist_and_every_check_assesses_a_control() -> None:
@@ -61,7 +79,9 @@ def test_framework_checks_exist_and_every_check_assesses_a_control() -> None:
         for control_id, control in data["controls"].items():
             unknown = set(control.get("checks", [])) - set(CHECKS)
             assert not unknown, f"{fw_id} {control_id} names unknown checks {unknown}"
-    mapped = {cid for data in fws.values() for control in data["controls"].values() for cid in control["checks"]}
+    mapped = {
+        cid for data in fws.values() for control in data["controls"].values() for cid in control["checks"]
+    }
     assert set(CHECKS) - mapped == set()
 
 

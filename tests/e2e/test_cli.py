@@ -28,8 +28,14 @@ def demo_snapshot() -> dict[str, object]:
 def clean_env(**extra: str) -> dict[str, str]:
     """An environment with no AWS credentials and no way to reach instance metadata."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({"AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-                "AWS_EC2_METADATA_DISABLED": "true", **extra})
+    env.update(
+        {
+            "AWS_CONFIG_FILE": "/nonexistent",
+            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            **extra,
+        }
+    )
     return env
 
 
@@ -37,7 +43,12 @@ def test_demo_writes_every_output(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "out"), "--quiet"])
     assert result.exit_code == 0, result.output
     out = tmp_path / "out"
-    assert {p.name for p in out.iterdir()} >= {"snapshot.json.gz", "findings.json", "summary.txt", "report.html"}
+    assert {p.name for p in out.iterdir()} >= {
+        "snapshot.json.gz",
+        "findings.json",
+        "summary.txt",
+        "report.html",
+    }
     document = json.loads((out / "findings.json").read_text())
     findings = document["findings"]
     for status in ("PASS", "FAIL", "UNKNOWN"):
@@ -49,7 +60,9 @@ def test_demo_writes_every_output(tmp_path: Path) -> None:
     assert "<script>alert" not in (out / "report.html").read_text()
 
 
-def test_saved_snapshot_gives_exactly_the_live_findings(demo_snapshot: dict[str, object], tmp_path: Path) -> None:
+def test_saved_snapshot_gives_exactly_the_live_findings(
+    demo_snapshot: dict[str, object], tmp_path: Path
+) -> None:
     live = [f.to_json() for f in evaluate(demo_snapshot)]
     path = tmp_path / "snap.json.gz"
     snapshot.save(demo_snapshot, path)
@@ -68,8 +81,14 @@ def test_fail_on_sets_exit_code_1(demo_snapshot: dict[str, object], tmp_path: Pa
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "awsaudit", *args], capture_output=True, text=True,
-                          env=env, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "awsaudit", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_scan_without_credentials_is_one_line_and_exit_2(tmp_path: Path) -> None:
@@ -109,20 +128,31 @@ def moto_server() -> Iterator[str]:
     server.stop()
 
 
-def test_scan_against_an_aws_compatible_endpoint(moto_server: str, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_scan_against_an_aws_compatible_endpoint(
+    moto_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The real scan path over HTTP: endpoint from AWS_ENDPOINT_URL, errors recorded, outputs written."""
-    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "eu-west-1",
-           "AWS_ENDPOINT_URL": moto_server, "AWS_EC2_METADATA_DISABLED": "true"}
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_ENDPOINT_URL": moto_server,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     session = boto3.Session(region_name="eu-west-1")
-    session.client("s3").create_bucket(Bucket="e2e-open", CreateBucketConfiguration={
-        "LocationConstraint": "eu-west-1"})
+    session.client("s3").create_bucket(
+        Bucket="e2e-open", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
     ec2 = session.client("ec2")
     group = ec2.create_security_group(GroupName="e2e-ssh", Description="ssh from anywhere")["GroupId"]
-    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+        ],
+    )
 
     out = tmp_path / "scan"
     result = CliRunner().invoke(main, ["scan", "--region", "eu-west-1", "-o", str(out), "-q"])
@@ -130,5 +160,7 @@ def test_scan_against_an_aws_compatible_endpoint(moto_server: str, tmp_path: Pat
     findings = json.loads((out / "findings.json").read_text())["findings"]
     ssh = [f for f in findings if f["check_id"] == "ec2_sg_no_public_ssh" and group in f["resource"]]
     assert [f["status"] for f in ssh] == ["FAIL"]
-    bucket = [f for f in findings if f["check_id"] == "s3_bucket_default_encryption" and "e2e-open" in f["resource"]]
+    bucket = [
+        f for f in findings if f["check_id"] == "s3_bucket_default_encryption" and "e2e-open" in f["resource"]
+    ]
     assert len(bucket) == 1

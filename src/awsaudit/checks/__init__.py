@@ -81,19 +81,32 @@ def evaluate(snapshot: Json, checks: Iterable[Check] | None = None) -> list[Find
     findings: list[Finding] = []
     for account_id, account in sorted(snapshot.get("accounts", {}).items()):
         for check in selected:
-            for region, resource, reason in _targets(check, account_id, account):
+            for location, resource, reason in _targets(check, account_id, account):
+                region = location
                 if resource is None:
-                    arn = f"arn:{partition}:{check.service}:{'' if region == GLOBAL else region}:{account_id}:*"
+                    arn = (
+                        f"arn:{partition}:{check.service}:{'' if region == GLOBAL else region}:{account_id}:*"
+                    )
                     outcome, broken = Outcome(Status.UNKNOWN, reason), False
                 else:
                     arn = str(resource.get("_arn") or f"arn:{partition}:iam::{account_id}:root")
                     region = str(resource.get("_region", region))
                     outcome, broken = _run(check, resource, account)
-                findings.append(Finding(
-                    check_id=check.id, title=check.title, status=outcome.status,
-                    severity=check.severity, objective=check.objective, message=outcome.message,
-                    account=account_id, region=region, resource=arn, evidence=outcome.evidence,
-                    area=check.area,
-                    controls=controls.get(check.id, {}), check_error=broken,
-                ))
+                findings.append(
+                    Finding(
+                        check_id=check.id,
+                        title=check.title,
+                        status=outcome.status,
+                        severity=check.severity,
+                        objective=check.objective,
+                        message=outcome.message,
+                        account=account_id,
+                        region=region,
+                        resource=arn,
+                        evidence=outcome.evidence,
+                        area=check.area,
+                        controls=controls.get(check.id, {}),
+                        check_error=broken,
+                    )
+                )
     return findings

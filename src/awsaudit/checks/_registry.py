@@ -81,7 +81,7 @@ REGISTRY: dict[str, Check] = {}
 
 
 def check(
-    id: str,  # noqa: A002 - the metadata field is called id everywhere
+    id: str,
     *,
     title: str,
     severity: Severity,
@@ -100,8 +100,15 @@ def check(
             raise ValueError(f"check {id!r}: over={over!r} must be 'account' or 'service.collection'")
         wants_account = len(inspect.signature(func).parameters) == 2
         REGISTRY[id] = Check(
-            id, title, severity, objective, over, inspect.cleandoc(func.__doc__ or ""),
-            remediation or Remediation(), func, wants_account,
+            id,
+            title,
+            severity,
+            objective,
+            over,
+            inspect.cleandoc(func.__doc__ or ""),
+            remediation or Remediation(),
+            func,
+            wants_account,
         )
         return REGISTRY[id]
 

@@ -71,25 +71,44 @@ class Context:
         key = (service, region or self.region)
         with self._lock:
             if key not in self._clients:
-                self._clients[key] = self.session.client(service, region_name=key[1], config=self.config)
+                self._clients[key] = self.session.client(
+                    service,  # type: ignore[call-overload]  # the service name is data here, not a literal
+                    region_name=key[1],
+                    config=self.config,
+                )
             return self._clients[key]
 
     def for_region(self, region: str) -> Context:
         """A context for another region that shares session, config, error list and client cache."""
-        return Context(self.session, self.account, region, self.partition, self.config, self.errors,
-                       self._clients, self._lock)
+        return Context(
+            self.session,
+            self.account,
+            region,
+            self.partition,
+            self.config,
+            self.errors,
+            self._clients,
+            self._lock,
+        )
 
     def arn(self, service: str, resource: str, region: str | None = None, account: str | None = None) -> str:
         region = self.region if region is None else region
         account = self.account if account is None else account
         return f"arn:{self.partition}:{service}:{region}:{account}:{resource}"
 
-    def record(self, service: str, operation: str, resource: str, code: str, message: str,
-               region: str | None = None) -> None:
-        self.errors.append({
-            "service": service, "region": region or self.region, "operation": operation,
-            "resource": resource, "code": code, "message": message,
-        })
+    def record(
+        self, service: str, operation: str, resource: str, code: str, message: str, region: str | None = None
+    ) -> None:
+        self.errors.append(
+            {
+                "service": service,
+                "region": region or self.region,
+                "operation": operation,
+                "resource": resource,
+                "code": code,
+                "message": message,
+            }
+        )
         log.debug("%s %s %s: %s %s", service, operation, resource, code, message)
 
 
@@ -140,8 +159,7 @@ def call(
             return None
         into.setdefault("_errors", {})[key] = code
         api_name = client.meta.method_to_api_mapping.get(operation, operation)
-        ctx.record(service, api_name, resource or ctx.account, code, message,
-                   region=client.meta.region_name)
+        ctx.record(service, api_name, resource or ctx.account, code, message, region=client.meta.region_name)
         return ABSENT
     into[key] = jsonable(value)
     return into[key]

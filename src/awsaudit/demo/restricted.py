@@ -16,6 +16,7 @@ from typing import Any
 
 import boto3
 from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
 
 BUCKET = "acme-hr-records"
 HR_ADMIN = "acme-hr-admin"
@@ -25,14 +26,26 @@ def build(session: boto3.Session, regions: Sequence[str]) -> None:
     account = session.client("sts").get_caller_identity()["Account"]
     s3 = session.client("s3", region_name=regions[0])
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": regions[0]})  # type: ignore[typeddict-item]
-    s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "OnlyHrAdmins", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-            "Resource": [f"arn:aws:s3:::{BUCKET}", f"arn:aws:s3:::{BUCKET}/*"],
-            "Condition": {"ArnNotLike": {"aws:PrincipalArn": f"arn:aws:iam::{account}:role/{HR_ADMIN}"}},
-        }],
-    }))
+    s3.put_bucket_policy(
+        Bucket=BUCKET,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "OnlyHrAdmins",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:*",
+                        "Resource": [f"arn:aws:s3:::{BUCKET}", f"arn:aws:s3:::{BUCKET}/*"],
+                        "Condition": {
+                            "ArnNotLike": {"aws:PrincipalArn": f"arn:aws:iam::{account}:role/{HR_ADMIN}"}
+                        },
+                    }
+                ],
+            }
+        ),
+    )
 
 
 def _mark(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
@@ -43,9 +56,12 @@ def _mark(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
 def _deny(context: dict[str, Any], model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
     if not context.get("awsaudit_demo_denied"):
         return None
-    response = AWSResponse(f"https://{BUCKET}.s3.amazonaws.com/", 403, {}, None)
+    response = AWSResponse(f"https://{BUCKET}.s3.amazonaws.com/", 403, HTTPHeaders(), None)
     return response, {
-        "Error": {"Code": "AccessDenied", "Message": f"Access Denied (explicit deny in {BUCKET}'s bucket policy)"},
+        "Error": {
+            "Code": "AccessDenied",
+            "Message": f"Access Denied (explicit deny in {BUCKET}'s bucket policy)",
+        },
         "ResponseMetadata": {"HTTPStatusCode": 403},
     }
 
@@ -53,4 +69,4 @@ def _deny(context: dict[str, Any], model: Any, **_: Any) -> tuple[AWSResponse, d
 def enforce(session: boto3.Session) -> None:
     """Make every S3 call on the HR bucket from this session fail as the bucket policy says."""
     session.events.register("before-parameter-build.s3", _mark)
-    session.events.register("before-call.s3", _deny)
+    session.events.register("before-call.s3", _deny)  # type: ignore[arg-type]  # may answer the call

@@ -19,8 +19,10 @@ TOP = 15
 
 
 def print_summary(console: Console, info: ScanInfo, findings: list[Finding], snap: Json) -> None:
-    console.print(f"[bold]awsaudit {info.tool_version}[/] — accounts {', '.join(info.accounts) or '-'}; "
-                  f"{len(info.regions)} region(s); collected {info.collected_at}")
+    console.print(
+        f"[bold]awsaudit {info.tool_version}[/] — accounts {', '.join(info.accounts) or '-'}; "
+        f"{len(info.regions)} region(s); collected {info.collected_at}"
+    )
 
     by_area: dict[str, Counter[Status]] = defaultdict(Counter)
     for f in findings:
@@ -31,16 +33,24 @@ def print_summary(console: Console, info: ScanInfo, findings: list[Finding], sna
         table.add_column(str(status), justify="right", style=STYLE[status])
     for area in sorted(by_area):
         c = by_area[area]
-        table.add_row(area, *(str(c.get(s, 0)) for s in (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.MUTED)))
+        table.add_row(
+            area, *(str(c.get(s, 0)) for s in (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.MUTED))
+        )
     total = Counter(f.status for f in findings)
-    table.add_row("[bold]total[/]", *(f"[bold]{total.get(s, 0)}[/]"
-                                      for s in (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.MUTED)))
+    table.add_row(
+        "[bold]total[/]",
+        *(f"[bold]{total.get(s, 0)}[/]" for s in (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.MUTED)),
+    )
     console.print(table)
 
-    failed = sorted((f for f in findings if f.status is Status.FAIL),
-                    key=lambda f: (-f.severity.rank, f.check_id, f.resource))
+    failed = sorted(
+        (f for f in findings if f.status is Status.FAIL),
+        key=lambda f: (-f.severity.rank, f.check_id, f.resource),
+    )
     if failed:
-        worst = Table(title=f"Failures (worst {min(TOP, len(failed))} of {len(failed)})", title_justify="left")
+        worst = Table(
+            title=f"Failures (worst {min(TOP, len(failed))} of {len(failed)})", title_justify="left"
+        )
         for col in ("severity", "check", "region", "resource", "why"):
             worst.add_column(col, overflow="fold")
         for f in failed[:TOP]:
@@ -58,8 +68,10 @@ def print_summary(console: Console, info: ScanInfo, findings: list[Finding], sna
     errors = [e for a in snap.get("accounts", {}).values() for e in a.get("errors", [])]
     if errors:
         codes = Counter((e["service"], e["operation"], e["code"]) for e in errors)
-        console.print(f"[yellow]{len(errors)} collection error(s)[/]: " + "; ".join(
-            f"{svc} {op} {code} ×{n}" for (svc, op, code), n in codes.most_common(8)))
+        console.print(
+            f"[yellow]{len(errors)} collection error(s)[/]: "
+            + "; ".join(f"{svc} {op} {code} x{n}" for (svc, op, code), n in codes.most_common(8))
+        )
 
 
 def render_text(info: ScanInfo, findings: list[Finding], snap: Json) -> str:
