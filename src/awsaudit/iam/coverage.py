@@ -129,3 +129,14 @@ def mentions(policies: Iterable[Policy], action: str) -> bool:
             if stmt.not_actions is not None and not any(action_matches(p, action) for p in stmt.not_actions):
                 return True
     return False
+
+
+def policy_grants_everything(policy: Policy) -> Everything:
+    """A single document, on its own, allows every action on every resource under some context
+    (Allow `*`, Allow NotAction listing nothing that exists, wildcards covering every service)."""
+    return allows_everything(PolicySet(identity=(policy,)), Context(open=True))
+
+
+def admin_policies(policies: Iterable[Policy]) -> list[str]:
+    """Names of the policies that alone grant every action on every resource."""
+    return [p.name for p in policies if any(s.allows for s in p.statements) and policy_grants_everything(p)]
