@@ -155,7 +155,7 @@ def test_authorization_details_denied(ctx: Context, session: boto3.Session,
         assert data["_errors"][name] == "AccessDenied"
     denied = [e for e in ctx.errors if e["code"] == "AccessDenied"]
     assert len(denied) == 4
-    assert {(e["service"], e["operation"]) for e in denied} == {("iam", "get_account_authorization_details")}
+    assert {(e["service"], e["operation"]) for e in denied} == {("iam", "GetAccountAuthorizationDetails")}
     assert data["account"]["Summary"]["Users"] == 3  # the rest is still collected
 
 
@@ -167,7 +167,7 @@ def test_credential_report_denied(ctx: Context, session: boto3.Session, deny: Ca
         assert "Credentials" not in user
         assert user["_errors"] == {"Credentials": "AccessDenied"}
     assert data["account"]["_errors"] == {"RootCredentials": "AccessDenied"}
-    assert [(e["operation"], e["code"]) for e in ctx.errors] == [("get_credential_report", "AccessDenied")]
+    assert [(e["operation"], e["code"]) for e in ctx.errors] == [("GetCredentialReport", "AccessDenied")]
 
 
 def test_generate_denied_reads_the_report_that_exists(ctx: Context, session: boto3.Session,
@@ -177,7 +177,7 @@ def test_generate_denied_reads_the_report_that_exists(ctx: Context, session: bot
     deny("GenerateCredentialReport")
     data = iam.collect(ctx)
     assert all("Credentials" in user for user in data["users"])
-    assert ("generate_credential_report", "AccessDenied") in [(e["operation"], e["code"]) for e in ctx.errors]
+    assert ("GenerateCredentialReport", "AccessDenied") in [(e["operation"], e["code"]) for e in ctx.errors]
 
 
 def test_generate_denied_and_no_report_blames_generation(ctx: Context, session: boto3.Session,
