@@ -10,7 +10,7 @@ from awsaudit.outcome import exit_code
 
 def make_check(func: object, over: str = "ec2.security_groups") -> Check:
     return Check("ec2_test_check", "Test", Severity.HIGH, Objective.INTEGRITY, over, "why",
-                 Remediation(cli="x"), func, False)  # type: ignore[arg-type]
+                 Remediation(cli="x"), func, ())  # type: ignore[arg-type]
 
 
 def passes(resource: Json) -> Outcome:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,9 +20,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from awsaudit import __version__
+from awsaudit import settings as settings_io
 from awsaudit import snapshot as snapshot_io
 from awsaudit.checks import evaluate, load_all
-from awsaudit.collect import COLLECTORS
+from awsaudit.collect import COLLECTORS, collector_policy
 from awsaudit.errors import AuditError, InputError
 from awsaudit.frameworks import controls_by_check
 from awsaudit.model import Json, Severity
@@ -28,6 +31,7 @@ from awsaudit.outcome import EXIT_SCAN_ERROR, exit_code
 from awsaudit.report import ScanInfo, write_all
 from awsaudit.report.summary import print_summary
 from awsaudit.scan import ScanOptions
+from awsaudit.settings import Settings
 
 log = logging.getLogger("awsaudit")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -82,20 +86,43 @@ def progress_bar(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None
         yield update
 
 
-def finish(
-    snap: Json, source: str, out_dir: Path, fail_on: str | None, fail_on_unknown: bool, quiet: bool
-) -> int:
+@dataclass(frozen=True)
+class AuditChoices:
+    """What the user chose about evaluation and outputs (shared by demo, scan and audit)."""
+
+    output_dir: Path | None
+    fail_on: str | None
+    fail_on_unknown: bool
+    quiet: bool
+    settings: Settings
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> AuditChoices:
+        """Resolve the options; a bad config file or CIDR fails here, before any collection starts."""
+        loaded = settings_io.load(options["config"])
+        if options["company_cidrs"]:
+            cidrs = settings_io.parse_cidrs(options["company_cidrs"].split(","), "--company-cidrs")
+            loaded = dataclasses.replace(loaded, company_cidrs=cidrs)
+        return cls(
+            options["output_dir"], options["fail_on"], options["fail_on_unknown"], options["quiet"], loaded
+        )
+
+
+def finish(snap: Json, source: str, kind: str, choices: AuditChoices) -> int:
     """Evaluate, write every output, print the summary; return the exit code."""
-    findings = evaluate(snap)
+    out_dir = choices.output_dir or _default_out(kind)
+    findings = evaluate(snap, settings=choices.settings)
     info = ScanInfo.from_snapshot(snap, source, _now())
     written = write_all(out_dir, snap, findings, info)
     console = Console()
-    if not quiet:
+    if not choices.quiet:
         print_summary(console, info, findings, snap)
         console.print(
             f"Results written to [bold]{out_dir}[/]: " + ", ".join(p.name for p in written.values())
         )
-    code = exit_code(findings, Severity(fail_on) if fail_on else None, fail_on_unknown)
+    code = exit_code(
+        findings, Severity(choices.fail_on) if choices.fail_on else None, choices.fail_on_unknown
+    )
     if code == EXIT_SCAN_ERROR:
         click.echo(
             "awsaudit: some checks raised errors (reported as UNKNOWN 'check error'); exit 3", err=True
@@ -117,6 +144,16 @@ def output_options(func: F) -> F:
     )(func)
     func = click.option(
         "--fail-on-unknown", is_flag=True, help="With --fail-on, treat UNKNOWN (not assessable) like FAIL."
+    )(func)
+    func = click.option(
+        "--config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Tunables file (default: ./awsaudit.toml if present). See `awsaudit config --show-defaults`.",
+    )(func)
+    func = click.option(
+        "--company-cidrs",
+        metavar="CIDR[,CIDR...]",
+        help="The company's own IP ranges (admin access from elsewhere fails NET-5); overrides the config.",
     )(func)
     return click.option("--quiet", "-q", is_flag=True, help="No summary or progress output.")(func)
 
@@ -210,6 +247,10 @@ def main(verbose: int) -> None:
       awsaudit audit s.json.gz       evaluate a saved snapshot offline
       awsaudit checks                list the checks and the controls they assess
 
+    \b
+    Tunables (company IP ranges, ports, thresholds): awsaudit config --show-defaults
+    Permissions the scan needs (read-only):           awsaudit permissions
+
     Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or input error, 3 scan error.
     """
     level = logging.WARNING - 10 * min(verbose, 2)
@@ -219,17 +260,17 @@ def main(verbose: int) -> None:
 @main.command()
 @output_options
 @handle_errors
-def demo(output_dir: Path | None, fail_on: str | None, fail_on_unknown: bool, quiet: bool) -> None:
+def demo(**options: Any) -> None:
     """Build a realistic, misconfigured company account in moto (in-process) and audit it.
 
     Uses the same collectors and checks as a real scan; needs no AWS account and no network.
     """
     from awsaudit.demo import collect_demo  # noqa: PLC0415 - moto is only imported for the demo
 
-    out = output_dir or _default_out("demo")
-    with progress_bar(quiet) as progress:
+    choices = AuditChoices.from_options(options)
+    with progress_bar(choices.quiet) as progress:
         snap = collect_demo(progress=progress)
-    sys.exit(finish(snap, "demo (simulated with moto)", out, fail_on, fail_on_unknown, quiet))
+    sys.exit(finish(snap, "demo (simulated with moto)", "demo", choices))
 
 
 @main.command()
@@ -244,16 +285,14 @@ def scan(
     concurrency: int,
     max_attempts: int,
     retry_mode: str,
-    output_dir: Path | None,
-    fail_on: str | None,
-    fail_on_unknown: bool,
-    quiet: bool,
+    **options: Any,
 ) -> None:
     """Collect the account of the current credentials and audit it (read-only API calls only)."""
+    choices = AuditChoices.from_options(options)
     snap = _collect_live(
-        profile, regions, all_regions, services, concurrency, max_attempts, retry_mode, quiet
+        profile, regions, all_regions, services, concurrency, max_attempts, retry_mode, choices.quiet
     )
-    sys.exit(finish(snap, "scan", output_dir or _default_out("scan"), fail_on, fail_on_unknown, quiet))
+    sys.exit(finish(snap, "scan", "scan", choices))
 
 
 @main.command()
@@ -293,14 +332,29 @@ def collect(
 @click.argument("snapshot_file", metavar="SNAPSHOT", type=click.Path(dir_okay=False, path_type=Path))
 @output_options
 @handle_errors
-def audit(
-    snapshot_file: Path, output_dir: Path | None, fail_on: str | None, fail_on_unknown: bool, quiet: bool
-) -> None:
+def audit(snapshot_file: Path, **options: Any) -> None:
     """Evaluate a saved snapshot offline (no AWS access needed)."""
+    choices = AuditChoices.from_options(options)
     snap = snapshot_io.load(snapshot_file)
-    sys.exit(
-        finish(snap, str(snapshot_file), output_dir or _default_out("audit"), fail_on, fail_on_unknown, quiet)
-    )
+    sys.exit(finish(snap, str(snapshot_file), "audit", choices))
+
+
+@main.command()
+@click.option("--show-defaults", is_flag=True, help="Print every tunable with its default, as awsaudit.toml.")
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Check and print this file.")
+@handle_errors
+def config(show_defaults: bool, config: Path | None) -> None:
+    """Show the audit tunables (company IP ranges, ports, thresholds) and check a config file."""
+    if show_defaults or (config is None and not settings_io.DEFAULT_FILE.is_file()):
+        click.echo(settings_io.DEFAULTS.to_toml())
+        return
+    click.echo(settings_io.load(config).to_toml())
+
+
+@main.command()
+def permissions() -> None:
+    """Print the least-privilege IAM policy the collectors need (all read-only actions)."""
+    click.echo(json.dumps(collector_policy(), indent=2))
 
 
 def catalogue() -> list[Json]:

@@ -13,6 +13,8 @@ class Status(StrEnum):
     PASS = "PASS"
     FAIL = "FAIL"
     UNKNOWN = "UNKNOWN"
+    MANUAL = "MANUAL"
+    """The configuration cannot decide it: the message says what the auditor must look at."""
     MUTED = "MUTED"
 
 
@@ -104,6 +106,11 @@ def ok(message: str, evidence: Any = None) -> Outcome:
 
 def fail(message: str, evidence: Any = None) -> Outcome:
     return Outcome(Status.FAIL, message, evidence)
+
+
+def manual(message: str, evidence: Any = None) -> Outcome:
+    """For a control that needs a human: say exactly what to look at, with what we know."""
+    return Outcome(Status.MANUAL, message, evidence)
 
 
 def unknown(message: str, evidence: Any = None) -> Outcome:

@@ -101,7 +101,7 @@ def test_denied_trail_status_leaves_only_status_absent(ctx: Context, session: bo
     assert "Status" not in trail
     assert trail["_errors"] == {"Status": "AccessDenied"}
     assert "EventSelectors" in trail
-    assert ctx.errors == [{"service": "cloudtrail", "region": REGION, "operation": "get_trail_status",
+    assert ctx.errors == [{"service": "cloudtrail", "region": REGION, "operation": "GetTrailStatus",
                            "resource": arn, "code": "AccessDenied", "message": "injected AccessDenied"}]
 
 
@@ -116,7 +116,7 @@ def test_denied_event_selectors_leave_both_selector_keys_absent(
     assert trail["_errors"] == {"EventSelectors": "ThrottlingException",
                                 "AdvancedEventSelectors": "ThrottlingException"}
     assert trail["Status"]["IsLogging"] is True
-    assert [e["operation"] for e in ctx.errors] == ["get_event_selectors"]
+    assert [e["operation"] for e in ctx.errors] == ["GetEventSelectors"]
 
 
 def test_denied_describe_trails_leaves_the_collection_absent(ctx: Context, deny: Callable[..., None]) -> None:
@@ -126,7 +126,7 @@ def test_denied_describe_trails_leaves_the_collection_absent(ctx: Context, deny:
 
     assert "trails" not in data
     assert data["_errors"] == {"trails": "AccessDenied"}
-    assert ctx.errors[0]["operation"] == "describe_trails"
+    assert ctx.errors[0]["operation"] == "DescribeTrails"
 
 
 def test_organization_trail_seen_from_a_member_account(ctx: Context) -> None:

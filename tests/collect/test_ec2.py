@@ -158,7 +158,8 @@ def test_denied_listing_leaves_only_its_collection_absent(
     ctx: Context, client: Any, deny: Callable[..., None], operation: str, key: str,
 ) -> None:
     _vpc_with_groups(client)
-    deny("".join(word.capitalize() for word in operation.split("_")))
+    api_name = "".join(word.capitalize() for word in operation.split("_"))
+    deny(api_name)
     data = ec2.collect(ctx)
 
     assert key not in data
@@ -166,7 +167,7 @@ def test_denied_listing_leaves_only_its_collection_absent(
     assert set(data) - {"_errors"} == set(ec2.PRODUCES) - {key}
     [error] = ctx.errors
     assert error["service"] == "ec2"
-    assert error["operation"] == operation  # call() records the boto3 method name
+    assert error["operation"] == api_name  # call() records the API operation name
     assert error["code"] == "AccessDenied"
     assert error["region"] == REGION
 

@@ -121,7 +121,7 @@ def test_denied_part_is_absent_and_recorded(session: boto3.Session, ctx: Context
     assert bucket["_errors"] == {"Acl": "AccessDenied"}
     assert bucket["Policy"] is None  # the other parts still collected
     assert ctx.errors == [{
-        "service": "s3", "region": REGION, "operation": "get_bucket_acl",
+        "service": "s3", "region": REGION, "operation": "GetBucketAcl",
         "resource": "arn:aws:s3:::acme-secret", "code": "AccessDenied", "message": "injected AccessDenied",
     }]
 
@@ -143,7 +143,7 @@ def test_denied_listing_leaves_the_collection_absent(ctx: Context, deny: Callabl
     assert "buckets" not in data
     assert data["_errors"] == {"buckets": "AccessDenied"}
     assert data["account"]["PublicAccessBlock"] is None
-    assert [e["operation"] for e in ctx.errors] == ["list_buckets"]
+    assert [e["operation"] for e in ctx.errors] == ["ListBuckets"]
 
 
 def test_denied_location_still_collects_from_home_region(session: boto3.Session, ctx: Context,

@@ -10,6 +10,7 @@ from awsaudit.checks._registry import ACCOUNT, REGISTRY, Check
 from awsaudit.derive import derive
 from awsaudit.frameworks import controls_by_check
 from awsaudit.model import Finding, Json, Outcome, Status
+from awsaudit.settings import DEFAULTS, Settings
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +61,17 @@ def _targets(check: Check, account_id: str, account: Json) -> Iterator[tuple[str
             yield region, item, ""
 
 
-def _run(check: Check, resource: Json, account: Json) -> tuple[Outcome, bool]:
+def _run(check: Check, resource: Json, account: Json, settings: Settings) -> tuple[Outcome, bool]:
     try:
-        return check.evaluate(resource, account), False
+        return check.evaluate(resource, account, settings), False
     except Exception as exc:  # noqa: BLE001 - a broken check must not end the audit; it is reported
         log.error("check %s raised %s: %s", check.id, type(exc).__name__, exc)
         return Outcome(Status.UNKNOWN, f"check error: {type(exc).__name__}: {exc}"), True
 
 
-def evaluate(snapshot: Json, checks: Iterable[Check] | None = None) -> list[Finding]:
+def evaluate(
+    snapshot: Json, checks: Iterable[Check] | None = None, settings: Settings = DEFAULTS
+) -> list[Finding]:
     """Every check on every resource of every account; deterministic order.
 
     Derived fields (derive.py) are computed here, on the live and the reloaded snapshot
@@ -91,7 +94,7 @@ def evaluate(snapshot: Json, checks: Iterable[Check] | None = None) -> list[Find
                 else:
                     arn = str(resource.get("_arn") or f"arn:{partition}:iam::{account_id}:root")
                     region = str(resource.get("_region", region))
-                    outcome, broken = _run(check, resource, account)
+                    outcome, broken = _run(check, resource, account, settings)
                 findings.append(
                     Finding(
                         check_id=check.id,

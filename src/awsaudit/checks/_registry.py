@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, Status
+from awsaudit.settings import DEFAULTS, Settings
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,10 @@ def need(resource: Json, key: str) -> Any:
     raise Missing(key, str(reason))
 
 
+EXTRA_PARAMETERS = ("account", "settings")
+"""Besides the resource, a check may ask for these by parameter name."""
+
+
 @dataclass(frozen=True, slots=True)
 class Check:
     id: str
@@ -56,14 +61,15 @@ class Check:
     rationale: str
     remediation: Remediation
     func: CheckFunc
-    wants_account: bool
+    extras: tuple[str, ...]
 
-    def evaluate(self, resource: Json, account: Json | None = None) -> Outcome:
-        """Run the check; missing data and exceptions become UNKNOWN, never PASS."""
+    def evaluate(
+        self, resource: Json, account: Json | None = None, settings: Settings | None = None
+    ) -> Outcome:
+        """Run the check; missing data becomes UNKNOWN, never PASS."""
+        available = {"account": account if account is not None else {}, "settings": settings or DEFAULTS}
         try:
-            if self.wants_account:
-                return self.func(resource, account if account is not None else {})
-            return self.func(resource)
+            return self.func(resource, **{name: available[name] for name in self.extras})
         except Missing as missing:
             return Outcome(Status.UNKNOWN, str(missing))
 
@@ -98,7 +104,9 @@ def check(
             raise ValueError(f"duplicate check id {id!r}")
         if over != ACCOUNT and over.count(".") != 1:
             raise ValueError(f"check {id!r}: over={over!r} must be 'account' or 'service.collection'")
-        wants_account = len(inspect.signature(func).parameters) == 2
+        names = list(inspect.signature(func).parameters)[1:]
+        if unknown := [n for n in names if n not in EXTRA_PARAMETERS]:
+            raise ValueError(f"check {id!r}: parameters {unknown} must be among {EXTRA_PARAMETERS}")
         REGISTRY[id] = Check(
             id,
             title,
@@ -108,7 +116,7 @@ def check(
             inspect.cleandoc(func.__doc__ or ""),
             remediation or Remediation(),
             func,
-            wants_account,
+            tuple(names),
         )
         return REGISTRY[id]
 

@@ -40,3 +40,13 @@ def required_actions() -> list[str]:
     """Every IAM action the collectors may call: the scan's least-privilege policy."""
     base = {"sts:GetCallerIdentity", "ec2:DescribeRegions"}
     return sorted(base.union(*(c.actions for c in COLLECTORS.values())))
+
+
+def collector_policy() -> Json:
+    """The IAM policy document granting exactly what the collectors call."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "AwsauditReadOnly", "Effect": "Allow", "Action": required_actions(), "Resource": "*"}
+        ],
+    }

@@ -18,7 +18,7 @@ from awsaudit.model import Finding, Status
 if TYPE_CHECKING:
     from awsaudit.report import ScanInfo
 
-ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.MUTED: 2, Status.PASS: 3}
+ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.MANUAL: 2, Status.MUTED: 3, Status.PASS: 4}
 
 
 def _environment() -> Environment:

@@ -14,7 +14,14 @@ from awsaudit.model import Finding, Json, Status
 if TYPE_CHECKING:
     from awsaudit.report import ScanInfo
 
-STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.UNKNOWN: "yellow", Status.MUTED: "dim"}
+STYLE = {
+    Status.PASS: "green",
+    Status.FAIL: "red",
+    Status.UNKNOWN: "yellow",
+    Status.MANUAL: "cyan",
+    Status.MUTED: "dim",
+}
+SHOWN = (Status.FAIL, Status.UNKNOWN, Status.MANUAL, Status.PASS, Status.MUTED)
 TOP = 15
 
 
@@ -29,17 +36,15 @@ def print_summary(console: Console, info: ScanInfo, findings: list[Finding], sna
         by_area[f.area or "other"][f.status] += 1
     table = Table(title="Results per area", title_justify="left")
     table.add_column("area")
-    for status in (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.MUTED):
+    for status in SHOWN:
         table.add_column(str(status), justify="right", style=STYLE[status])
     for area in sorted(by_area):
         c = by_area[area]
-        table.add_row(
-            area, *(str(c.get(s, 0)) for s in (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.MUTED))
-        )
+        table.add_row(area, *(str(c.get(s, 0)) for s in SHOWN))
     total = Counter(f.status for f in findings)
     table.add_row(
         "[bold]total[/]",
-        *(f"[bold]{total.get(s, 0)}[/]" for s in (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.MUTED)),
+        *(f"[bold]{total.get(s, 0)}[/]" for s in SHOWN),
     )
     console.print(table)
 
