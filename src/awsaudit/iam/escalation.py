@@ -111,15 +111,24 @@ class Analysis:
     account: IamAccount
     graph: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
     admins: dict[str, Everything] = field(default_factory=dict)
+    _to_admin: dict[str, list[str]] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.graph.add_node(ADMIN)
 
     def is_admin(self, arn: str) -> bool:
         return arn in self.admins
 
     def path(self, arn: str) -> list[Step] | None:
         """The cheapest path from a principal to ADMIN, as steps; None if there is none."""
-        if arn not in self.graph or not nx.has_path(self.graph, arn, ADMIN):
+        if self._to_admin is None:
+            # One Dijkstra from ADMIN over reversed edges gives every principal's path at once.
+            backwards = self.graph.reverse(copy=False)
+            _, reversed_paths = nx.single_source_dijkstra(backwards, ADMIN, weight="weight")
+            self._to_admin = {node: list(reversed(p)) for node, p in reversed_paths.items()}
+        nodes = self._to_admin.get(arn)
+        if not nodes or len(nodes) < 2:
             return None
-        nodes = nx.shortest_path(self.graph, arn, ADMIN, weight="weight")
         steps: list[Step] = []
         for source, target in itertools.pairwise(nodes):
             edges = self.graph.get_edge_data(source, target)
@@ -165,6 +174,12 @@ class _Builder:
         self.analysis = Analysis(account)
         self.graph = self.analysis.graph
         self.service_roles: dict[tuple[str, bool], list[Entity]] = {}
+        self.contexts: dict[str, Context] = {}
+
+    def context(self, principal: Entity) -> Context:
+        if principal.arn not in self.contexts:
+            self.contexts[principal.arn] = principal.context()
+        return self.contexts[principal.arn]
 
     def roles_trusting(self, service: str, instance_profile: bool) -> list[Entity]:
         key = (service, instance_profile)
@@ -176,7 +191,7 @@ class _Builder:
         return self.service_roles[key]
 
     def allowed(self, principal: Entity, action: str, resource: str, need: Need | None = None) -> bool:
-        ctx = principal.context()
+        ctx = self.context(principal)
         if need is not None:
             ctx = need_context(need, action, ctx, principal.partition)
         policies = principal.policy_set(self.account.scps)
@@ -200,9 +215,12 @@ class _Builder:
                 if method.name == "AssumeRole" or all(
                         any(mentions(principal.policies, a) for a in need.actions) for need in method.needs):
                     grants.extend(self.method_edges(principal, method))
+        reach: dict[str, set[str]] = {}
         for principal, method, permission, resource, grantees in grants:
+            if principal.arn not in reach:
+                reach[principal.arn] = nx.descendants(self.graph, principal.arn) | {principal.arn}
             for grantee in grantees:
-                if grantee.arn == principal.arn or nx.has_path(self.graph, principal.arn, grantee.arn):
+                if grantee.arn in reach[principal.arn]:
                     note = "" if grantee.arn == principal.arn else f"then become {grantee.ref}"
                     _add(self.graph, Step(principal.arn, ADMIN, method.name, (f"{permission} on {resource}",),
                                           note))
@@ -248,12 +266,12 @@ class _Builder:
             return False
         policies = PolicySet(identity=principal.policies, boundary=principal.boundary, scps=self.account.scps,
                              resource=role.trust, trust=True)
-        return evaluate(Request("sts:AssumeRole", role.arn, principal.context(), principal.caller),
+        return evaluate(Request("sts:AssumeRole", role.arn, self.context(principal), principal.caller),
                         policies).allowed
 
     def _compute_edges(self, principal: Entity, method: Method) -> None:
         policies = principal.policy_set(self.account.scps)
-        ctx = principal.context()
+        ctx = self.context(principal)
         used: list[str] = []
         for need in method.needs:
             if need.passed_to:
