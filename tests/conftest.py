@@ -24,7 +24,9 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in {
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SECURITY_TOKEN": "testing", "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+        "AWS_DEFAULT_REGION": REGION,
+        # Loading ~1,300 AWS managed policies costs seconds per test; tests that need them ask.
+        "MOTO_IAM_LOAD_MANAGED_POLICIES": "false",
     }.items():
         monkeypatch.setenv(key, value)
     for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
@@ -74,3 +76,9 @@ def _small_ami_catalogue(tmp_path_factory: pytest.TempPathFactory) -> None:
     path = tmp_path_factory.mktemp("moto") / "amis.json"
     path.write_text("[]")
     os.environ.setdefault("MOTO_AMIS_PATH", str(path))
+
+
+@pytest.fixture
+def managed_policies(aws_credentials: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests that attach AWS managed policies (AdministratorAccess ...): request before mocked_aws."""
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")

@@ -6,6 +6,7 @@ import time
 from collections import defaultdict
 
 import boto3
+import pytest
 
 from awsaudit.checks import evaluate
 from awsaudit.checks import iam as iam_checks
@@ -29,6 +30,7 @@ ACCOUNT_LEVEL = {
 }
 
 
+@pytest.mark.usefixtures("managed_policies")
 def test_demo_iam_gives_failures_and_passes(session: boto3.Session, ctx: Context) -> None:
     started = time.monotonic()
     demo_iam.build(session, REGIONS)

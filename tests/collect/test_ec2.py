@@ -17,13 +17,6 @@ from awsaudit.model import Json, Status
 from tests.conftest import ACCOUNT, REGION
 
 
-@pytest.fixture(autouse=True)
-def _no_managed_policies(aws_credentials: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto's EC2 backend builds IAM backends, and loading ~1,300 AWS managed policies into each costs
-    about 5 s per test; nothing here reads them."""
-    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
-
-
 @pytest.fixture
 def client(session: boto3.Session) -> Any:
     return session.client("ec2", region_name=REGION)

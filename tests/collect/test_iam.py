@@ -31,20 +31,9 @@ REPORT_HEADER = ("user,arn,user_creation_time,password_enabled,password_last_use
                  "password_next_rotation,mfa_active,access_key_1_active,access_key_2_active\n")
 
 
-@pytest.fixture(autouse=True)
-def _lean_moto(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
-               aws_credentials: None) -> None:
-    """Without moto's ~1,300 AWS-managed policies (seconds per test), unless a test asks for them.
-
-    Runs after conftest's aws_credentials (which turns them on) and before mock_aws starts.
-    """
-    if "aws_managed_policies" not in request.fixturenames:
-        monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
-
-
 @pytest.fixture
-def aws_managed_policies() -> None:
-    """Keep moto's AWS-managed policies (conftest loads them)."""
+def aws_managed_policies(managed_policies: None) -> None:
+    """moto's AWS-managed policies, for the test of which ones are kept (conftest leaves them out)."""
 
 
 def build(session: boto3.Session) -> None:
