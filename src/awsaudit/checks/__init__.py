@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import pkgutil
 from collections.abc import Iterable, Iterator
 
 from awsaudit.checks._registry import ACCOUNT, REGISTRY, Check
@@ -14,18 +15,20 @@ from awsaudit.settings import DEFAULTS, Settings
 
 log = logging.getLogger(__name__)
 
-AREAS = ("account", "iam", "logging", "monitoring", "network", "s3")
+AREAS = ("account", "iam", "logging", "monitoring", "network", "s3", "storage")
+"""How reports group checks. A check module's area is its AREA constant, else its name."""
 GLOBAL = "global"
 
 
+def check_modules() -> list[str]:
+    """Every module of this package that holds checks (all but the _private ones)."""
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+
+
 def load_all() -> dict[str, Check]:
-    """Import every area module so its checks register; return the registry."""
-    for area in AREAS:
-        try:
-            importlib.import_module(f"awsaudit.checks.{area}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"awsaudit.checks.{area}":
-                raise
+    """Import every check module so its checks register; return the registry."""
+    for name in check_modules():
+        importlib.import_module(f"{__name__}.{name}")
     return REGISTRY
 
 

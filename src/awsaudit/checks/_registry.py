@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import logging
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -75,8 +76,9 @@ class Check:
 
     @property
     def area(self) -> str:
-        """The area module the check lives in (iam, network, s3 ...): how reports group it."""
-        return self.func.__module__.rsplit(".", 1)[-1]
+        """How reports group the check (iam, network, s3 ...): its module's AREA, else the module name."""
+        module = sys.modules.get(self.func.__module__)
+        return str(getattr(module, "AREA", self.func.__module__.rsplit(".", 1)[-1]))
 
     @property
     def service(self) -> str:

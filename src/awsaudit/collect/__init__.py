@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 
-from awsaudit.collect import cloudtrail, ec2, iam, s3
+# One line per collector module; each declares SCOPE, PRODUCES, ACTIONS and collect(ctx).
+from awsaudit.collect import cloudtrail as _cloudtrail
+from awsaudit.collect import ec2 as _ec2
+from awsaudit.collect import iam as _iam
+from awsaudit.collect import s3 as _s3
 from awsaudit.collect._call import Context
 from awsaudit.model import Json
 
@@ -25,15 +30,22 @@ class Collector:
     actions: tuple[str, ...]
 
 
-COLLECTORS: dict[str, Collector] = {
-    c.service: c
-    for c in (
-        Collector("iam", "global", iam.collect, iam.PRODUCES, iam.ACTIONS),
-        Collector("s3", "global", s3.collect, s3.PRODUCES, s3.ACTIONS),
-        Collector("ec2", "regional", ec2.collect, ec2.PRODUCES, ec2.ACTIONS),
-        Collector("cloudtrail", "regional", cloudtrail.collect, cloudtrail.PRODUCES, cloudtrail.ACTIONS),
-    )
-}
+MODULES: tuple[ModuleType, ...] = (
+    _iam,
+    _s3,
+    _ec2,
+    _cloudtrail,
+)
+
+
+def _collector(module: ModuleType) -> Collector:
+    service = module.__name__.rsplit(".", 1)[-1]
+    if module.SCOPE not in {"global", "regional"}:
+        raise ValueError(f"collector {service}: SCOPE must be 'global' or 'regional'")
+    return Collector(service, module.SCOPE, module.collect, tuple(module.PRODUCES), tuple(module.ACTIONS))
+
+
+COLLECTORS: dict[str, Collector] = {c.service: c for c in map(_collector, MODULES)}
 
 
 def required_actions() -> list[str]:

@@ -14,6 +14,7 @@ from typing import Any
 from awsaudit.collect._call import ABSENT, Context, call
 from awsaudit.model import Json
 
+SCOPE = "regional"
 PRODUCES: tuple[str, ...] = ("trails",)
 ACTIONS: tuple[str, ...] = (
     "cloudtrail:DescribeTrails",

@@ -42,6 +42,7 @@ LISTINGS = (
             "InstanceId", nested="Instances", optional=("IamInstanceProfile", "PublicIpAddress")),
 )
 
+SCOPE = "regional"
 PRODUCES: tuple[str, ...] = tuple(listing.key for listing in LISTINGS)
 ACTIONS: tuple[str, ...] = tuple(sorted({listing.iam_action for listing in LISTINGS}))
 

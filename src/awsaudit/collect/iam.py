@@ -18,6 +18,7 @@ from urllib.parse import unquote
 from awsaudit.collect._call import ABSENT, Context, call
 from awsaudit.model import Json
 
+SCOPE = "global"
 PRODUCES: tuple[str, ...] = ("account", "users", "groups", "roles", "policies")
 ACTIONS: tuple[str, ...] = (
     "iam:GenerateCredentialReport",

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 from awsaudit.collect._call import ABSENT, Context, call
 from awsaudit.model import Json
 
+SCOPE = "global"
 PRODUCES: tuple[str, ...] = ("buckets", "account")
 
 MAX_WORKERS = 8
