@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from awsaudit.checks import iam_privileges
 from awsaudit.checks.iam_privileges import (
     iam_inline_policy_no_admin_privileges,
     iam_policy_no_admin_privileges,
@@ -22,6 +21,7 @@ from awsaudit.checks.iam_privileges import (
     iam_user_separation_of_duties,
 )
 from awsaudit.model import Status
+from awsaudit.settings import Settings
 from tests.checks.cases import Case
 
 ID = "123456789012"
@@ -242,10 +242,12 @@ def test_escalation_finding_names_the_path_and_permissions() -> None:
                for step in outcome.evidence for p in step["permissions"])
 
 
-def test_designated_admins_pass(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(iam_privileges, "DESIGNATED_ADMINS", ("user/alice.martin",))
-    assert iam_user_not_admin.evaluate(ALICE, account()).status is Status.PASS
-    assert iam_user_separation_of_duties.evaluate(ALICE, account()).status is Status.PASS
+@pytest.mark.parametrize("designated", ["user/alice.martin", f"arn:aws:iam::{ID}:user/alice.*"])
+def test_designated_admins_pass(designated: str) -> None:
+    settings = Settings(designated_admins=(designated,))
+    assert iam_user_not_admin.evaluate(ALICE, account(), settings).status is Status.PASS
+    assert iam_user_separation_of_duties.evaluate(ALICE, account(), settings).status is Status.PASS
+    assert iam_user_separation_of_duties.evaluate(DAVE, account(), settings).status is Status.FAIL
 
 
 def test_trust_finding_names_the_principal_and_missing_condition() -> None:

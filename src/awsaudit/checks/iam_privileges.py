@@ -13,9 +13,9 @@ from awsaudit.iam.policy import Policy, PolicyError, parse_policy
 from awsaudit.iam.principals import Entity, IamAccount, account_id_of, build
 from awsaudit.iam.trust import Grant, grants
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, ok, unknown
+from awsaudit.settings import Settings
 
-DESIGNATED_ADMINS: tuple[str, ...] = ()
-"""Principals allowed to administer IAM (ARN globs, or user/NAME, role/NAME). From the config file later."""
+AREA = "iam"
 
 COLLECTIONS = ("users", "groups", "roles", "policies")
 
@@ -164,7 +164,7 @@ def iam_inline_policy_no_admin_privileges(account: Json) -> Outcome:
               evidence={"inline": total})
 
 
-def _admin_outcome(entity: Entity, account: Json) -> Outcome:
+def _admin_outcome(entity: Entity, account: Json, settings: Settings) -> Outcome:
     model = _model(account)
     if entity.service_linked:
         return ok(f"{entity.ref} is a service-linked role (its policies are managed by AWS)",
@@ -174,7 +174,7 @@ def _admin_outcome(entity: Entity, account: Json) -> Outcome:
     evidence: Json = {"granted_by": admin_policies(entity.policies) or [p.name for p in entity.policies],
                       "conditional": verdict.conditional, "gaps": list(entity.gaps)}
     if verdict:
-        if is_designated(entity, DESIGNATED_ADMINS):
+        if is_designated(entity, settings.designated_admins):
             return ok(f"{entity.ref} is a designated administrator", evidence=evidence)
         conditional = " (under conditions it can meet)" if verdict.conditional else ""
         return fail(f"{entity.ref} can perform every action on every resource{conditional}",
@@ -203,10 +203,10 @@ ADMIN_PRINCIPAL_REMEDIATION = Remediation(
     over="iam.users",
     remediation=ADMIN_PRINCIPAL_REMEDIATION,
 )
-def iam_user_not_admin(user: Json, account: Json) -> Outcome:
+def iam_user_not_admin(user: Json, account: Json, settings: Settings) -> Outcome:
     """Users with long-lived credentials that can do everything are the costliest leak: keys end up in
     repositories and laptops; administration belongs to a few designated, MFA-protected roles."""
-    return _admin_outcome(_entity(user, account, "users"), account)
+    return _admin_outcome(_entity(user, account, "users"), account, settings)
 
 
 @check(
@@ -217,13 +217,13 @@ def iam_user_not_admin(user: Json, account: Json) -> Outcome:
     over="iam.roles",
     remediation=ADMIN_PRINCIPAL_REMEDIATION,
 )
-def iam_role_not_admin(role: Json, account: Json) -> Outcome:
+def iam_role_not_admin(role: Json, account: Json, settings: Settings) -> Outcome:
     """A workload role with administrator rights turns any code execution in that workload (an SSRF
     reaching instance metadata, a vulnerable dependency) into control of the whole account."""
-    return _admin_outcome(_entity(role, account, "roles"), account)
+    return _admin_outcome(_entity(role, account, "roles"), account, settings)
 
 
-def _duties_outcome(entity: Entity, account: Json) -> Outcome:
+def _duties_outcome(entity: Entity, account: Json, settings: Settings) -> Outcome:
     if entity.service_linked:
         return ok(f"{entity.ref} is a service-linked role", evidence={"Path": entity.path})
     held = duties(entity, _model(account))
@@ -231,7 +231,7 @@ def _duties_outcome(entity: Entity, account: Json) -> Outcome:
     if not held.holds_both:
         _no_gaps(entity)
         return ok(f"{entity.ref} does not both define and assign permissions", evidence=evidence)
-    if is_designated(entity, DESIGNATED_ADMINS):
+    if is_designated(entity, settings.designated_admins):
         return ok(f"{entity.ref} defines and assigns permissions as a designated administrator",
                   evidence=evidence)
     return fail(f"{entity.ref} can both define permissions ({_few(held.define)}) and assign them "
@@ -248,7 +248,7 @@ SOD_REMEDIATION = Remediation(
     console=("Split IAM administration into two roles: one that creates and edits policies, roles and "
              "groups, one that creates users and manages group membership",
              "Remove from the principal named in the finding either its define or its assign permissions, "
-             "or list it among the designated administrators"),
+             "or list it in designated_admins in awsaudit.toml"),
     cli="aws iam detach-<user|role>-policy --<user|role>-name <NAME> --policy-arn <EXTRA_DUTY_POLICY>",
 )
 
@@ -261,10 +261,10 @@ SOD_REMEDIATION = Remediation(
     over="iam.users",
     remediation=SOD_REMEDIATION,
 )
-def iam_user_separation_of_duties(user: Json, account: Json) -> Outcome:
+def iam_user_separation_of_duties(user: Json, account: Json, settings: Settings) -> Outcome:
     """Whoever can both write a policy and attach it (or add people to the group that has it) can
     grant themselves anything, with no second person involved."""
-    return _duties_outcome(_entity(user, account, "users"), account)
+    return _duties_outcome(_entity(user, account, "users"), account, settings)
 
 
 @check(
@@ -275,10 +275,10 @@ def iam_user_separation_of_duties(user: Json, account: Json) -> Outcome:
     over="iam.roles",
     remediation=SOD_REMEDIATION,
 )
-def iam_role_separation_of_duties(role: Json, account: Json) -> Outcome:
+def iam_role_separation_of_duties(role: Json, account: Json, settings: Settings) -> Outcome:
     """A role that can both write policies and hand them out lets everyone who can assume it (and
     any workload running as it) grant themselves anything."""
-    return _duties_outcome(_entity(role, account, "roles"), account)
+    return _duties_outcome(_entity(role, account, "roles"), account, settings)
 
 
 def _escalation_outcome(entity: Entity, account: Json) -> Outcome:
