@@ -100,7 +100,9 @@ def iam_policy_no_admin_privileges(policy: Json) -> Outcome:
     """A policy that allows "*" on "*" (directly, through NotAction or through wildcards covering
     every service) makes whoever holds it an administrator: one leaked credential is the account."""
     versions = need(policy, "PolicyVersionList")
-    default = next((v for v in versions if v.get("IsDefaultVersion")), None)
+    default_id = policy.get("DefaultVersionId")
+    default = next((v for v in versions
+                    if v.get("IsDefaultVersion") or (default_id and v.get("VersionId") == default_id)), None)
     if default is None:
         raise Missing("PolicyVersionList", "no default version collected")
     name = str(policy.get("PolicyName") or policy.get("Arn"))
