@@ -28,14 +28,25 @@ class ScanInfo:
         accounts = snap.get("accounts", {})
         regions = sorted({r for a in accounts.values() for r in a.get("regions_scanned", [])})
         errors = sum(len(a.get("errors", [])) for a in accounts.values())
-        return cls(str(snap.get("tool_version", "?")), str(snap.get("collected_at", "?")), evaluated_at,
-                   tuple(sorted(accounts)), tuple(regions), source, errors)
+        return cls(
+            str(snap.get("tool_version", "?")),
+            str(snap.get("collected_at", "?")),
+            evaluated_at,
+            tuple(sorted(accounts)),
+            tuple(regions),
+            source,
+            errors,
+        )
 
     def to_json(self) -> Json:
         return {
-            "tool_version": self.tool_version, "collected_at": self.collected_at,
-            "evaluated_at": self.evaluated_at, "accounts": list(self.accounts),
-            "regions": list(self.regions), "source": self.source, "collection_errors": self.errors,
+            "tool_version": self.tool_version,
+            "collected_at": self.collected_at,
+            "evaluated_at": self.evaluated_at,
+            "accounts": list(self.accounts),
+            "regions": list(self.regions),
+            "source": self.source,
+            "collection_errors": self.errors,
         }
 
 
@@ -55,7 +66,7 @@ def write_all(out_dir: Path, snap: Json, findings: list[Finding], info: ScanInfo
         "html": out_dir / "report.html",
     }
     snapshot_io.save(snap, written["snapshot"])
-    written["json"].write_text(json_report.render(info, findings), encoding="utf-8")
+    written["json"].write_text(json_report.render(info, findings, snap), encoding="utf-8")
     written["summary"].write_text(summary.render_text(info, findings, snap), encoding="utf-8")
     written["html"].write_text(html.render(info, findings), encoding="utf-8")
     return written

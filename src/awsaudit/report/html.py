@@ -41,7 +41,16 @@ def render(info: ScanInfo, findings: list[Finding]) -> str:
     remediation: dict[str, Any] = {cid: c.remediation for cid, c in checks.items()}
     rationale = {cid: c.rationale for cid, c in checks.items()}
     total = Counter(f.status for f in findings)
-    return _environment().get_template("report.html.j2").render(
-        info=info, areas=dict(sorted(areas.items())), area_counts=area_counts, total=total,
-        remediation=remediation, rationale=rationale, statuses=list(ORDER),
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            info=info,
+            areas=dict(sorted(areas.items())),
+            area_counts=area_counts,
+            total=total,
+            remediation=remediation,
+            rationale=rationale,
+            statuses=list(ORDER),
+        )
     )

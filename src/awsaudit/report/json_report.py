@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from awsaudit.model import Finding
+from awsaudit.model import Finding, Json
+from awsaudit.report.coverage import coverage
 
 if TYPE_CHECKING:
     from awsaudit.report import ScanInfo
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
 FORMAT_VERSION = 1
 
 
-def render(info: ScanInfo, findings: list[Finding]) -> str:
+def render(info: ScanInfo, findings: list[Finding], snap: Json | None = None) -> str:
     from awsaudit.report import status_counts  # noqa: PLC0415 - avoids an import cycle
 
     counts = status_counts(findings)
@@ -22,6 +23,7 @@ def render(info: ScanInfo, findings: list[Finding]) -> str:
         "format_version": FORMAT_VERSION,
         "scan": info.to_json(),
         "totals": {str(status): counts.get(status, 0) for status in sorted(counts)},
+        "coverage": [row.to_json() for row in coverage(snap, findings)] if snap is not None else [],
         "findings": [f.to_json() for f in findings],
     }
     return json.dumps(document, indent=2, sort_keys=False, default=str) + "\n"

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from awsaudit.model import Finding, Json, Status
+from awsaudit.report.coverage import CoverageRow, coverage, summary_counts
 
 if TYPE_CHECKING:
     from awsaudit.report import ScanInfo
@@ -70,13 +71,35 @@ def print_summary(console: Console, info: ScanInfo, findings: list[Finding], sna
         for (check_id, reason), n in sorted(unknown.items())[:TOP]:
             gaps.add_row(check_id, reason, str(n))
         console.print(gaps)
-    errors = [e for a in snap.get("accounts", {}).values() for e in a.get("errors", [])]
-    if errors:
-        codes = Counter((e["service"], e["operation"], e["code"]) for e in errors)
-        console.print(
-            f"[yellow]{len(errors)} collection error(s)[/]: "
-            + "; ".join(f"{svc} {op} {code} x{n}" for (svc, op, code), n in codes.most_common(8))
+    print_coverage(console, coverage(snap, findings))
+
+
+def print_coverage(console: Console, rows: list[CoverageRow]) -> None:
+    """Coverage last, so the final lines of a run say what could not be assessed."""
+    counts = summary_counts(rows)
+    gaps = [r for r in rows if r.state != "collected"]
+    title = (
+        f"Coverage: {counts.get('collected', 0)} of {len(rows)} (service, region) fully collected, "
+        f"{counts.get('partial', 0)} partial, {counts.get('failed', 0)} failed"
+    )
+    if not gaps:
+        console.print(f"[green]{title}[/]")
+        return
+    table = Table(title=title, title_justify="left")
+    for col in ("account", "service", "region", "state", "errors", "error codes", "UNKNOWN findings"):
+        table.add_column(col, overflow="fold")
+    for r in gaps:
+        style = "red" if r.state == "failed" else "yellow"
+        table.add_row(
+            r.account,
+            r.service,
+            r.region,
+            f"[{style}]{r.state}[/]",
+            str(r.errors),
+            ", ".join(r.codes),
+            str(r.unknown_findings),
         )
+    console.print(table)
 
 
 def render_text(info: ScanInfo, findings: list[Finding], snap: Json) -> str:

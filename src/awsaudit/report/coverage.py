@@ -1,0 +1,95 @@
+"""Coverage: per service and region, was everything collected — and what went UNKNOWN because not.
+
+Shown as prominently as failures: an audit that could not read a region's data must say so.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from awsaudit.checks import load_all
+from awsaudit.checks._registry import ACCOUNT
+from awsaudit.model import Finding, Json, Status
+
+GLOBAL = "global"
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageRow:
+    account: str
+    service: str
+    region: str
+    state: str  # "collected", "partial" or "failed"
+    errors: int
+    codes: tuple[str, ...]
+    unknown_findings: int
+
+    def to_json(self) -> Json:
+        return {
+            "account": self.account,
+            "service": self.service,
+            "region": self.region,
+            "state": self.state,
+            "errors": self.errors,
+            "codes": list(self.codes),
+            "unknown_findings": self.unknown_findings,
+        }
+
+
+def _state(data: Json | None, error_count: int) -> str:
+    if data is None:
+        return "failed"
+    gaps = data.get("_errors") or {}
+    collections = [k for k in data if not k.startswith("_")]
+    if "*" in gaps or (gaps and not collections):
+        return "failed"
+    return "partial" if gaps or error_count else "collected"
+
+
+def coverage(snapshot: Json, findings: list[Finding]) -> list[CoverageRow]:
+    """One row per (account, service, region) the scan attempted, in a stable order."""
+    checks = load_all()
+    unknown: Counter[tuple[str, str, str]] = Counter()
+    global_services: set[tuple[str, str]] = set()
+    rows: list[CoverageRow] = []
+    for account_id, account in sorted(snapshot.get("accounts", {}).items()):
+        errors: Counter[tuple[str, str]] = Counter()
+        codes: dict[tuple[str, str], set[str]] = {}
+        global_names = set(account.get("global", {}))
+        for error in account.get("errors", []):
+            region = GLOBAL if error["service"] in global_names else error["region"]
+            errors[(error["service"], region)] += 1
+            codes.setdefault((error["service"], region), set()).add(error["code"])
+        targets: list[tuple[str, str, Json | None]] = [
+            (svc, GLOBAL, data) for svc, data in sorted(account.get("global", {}).items())
+        ]
+        for region, services in sorted(account.get("regions", {}).items()):
+            targets.extend((svc, region, data) for svc, data in sorted(services.items()))
+        global_services.update((account_id, svc) for svc in global_names)
+        for f in findings:
+            if f.account == account_id and f.status is Status.UNKNOWN:
+                check = checks.get(f.check_id)
+                if check is None or check.over == ACCOUNT:
+                    continue  # account-wide checks read several services; their reason names the gap
+                service = check.service
+                region = GLOBAL if (account_id, service) in global_services else f.region
+                unknown[(account_id, service, region)] += 1
+        for service, region, data in targets:
+            key = (service, region)
+            rows.append(
+                CoverageRow(
+                    account_id,
+                    service,
+                    region,
+                    _state(data, errors[key]),
+                    errors[key],
+                    tuple(sorted(codes.get(key, ()))),
+                    unknown[(account_id, service, region)],
+                )
+            )
+    return rows
+
+
+def summary_counts(rows: list[CoverageRow]) -> Counter[str]:
+    return Counter(row.state for row in rows)
