@@ -24,7 +24,7 @@ from awsaudit import settings as settings_io
 from awsaudit import snapshot as snapshot_io
 from awsaudit.checks import evaluate, load_all
 from awsaudit.collect import COLLECTORS, collector_policy
-from awsaudit.errors import AuditError, InputError
+from awsaudit.errors import AuditError, InputError, ScanInterrupted
 from awsaudit.frameworks import controls_by_check
 from awsaudit.model import Json, Severity
 from awsaudit.outcome import EXIT_SCAN_ERROR, exit_code
@@ -211,7 +211,9 @@ def _collect_live(
     max_attempts: int,
     retry_mode: str,
     quiet: bool,
+    partial_path: Path,
 ) -> Json:
+    """Collect the live account; on Ctrl-C, save what was collected to partial_path before exiting."""
     import boto3  # noqa: PLC0415 - keep `awsaudit --help` fast
     from botocore.exceptions import ProfileNotFound  # noqa: PLC0415
 
@@ -230,7 +232,16 @@ def _collect_live(
             retry_mode="adaptive" if retry_mode == "adaptive" else "standard",
             progress=progress,
         )
-        return scan_account(session, options)
+        try:
+            return scan_account(session, options)
+        except ScanInterrupted as stop:
+            partial_path.parent.mkdir(parents=True, exist_ok=True)
+            snapshot_io.save(stop.snapshot, partial_path)
+            raise ScanInterrupted(
+                stop.snapshot,
+                f"interrupted; what was collected so far is saved in {partial_path} "
+                f"(`awsaudit audit {partial_path}` evaluates it; what is missing is UNKNOWN)",
+            ) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -289,8 +300,18 @@ def scan(
 ) -> None:
     """Collect the account of the current credentials and audit it (read-only API calls only)."""
     choices = AuditChoices.from_options(options)
+    out_dir = choices.output_dir or _default_out("scan")
+    choices = dataclasses.replace(choices, output_dir=out_dir)
     snap = _collect_live(
-        profile, regions, all_regions, services, concurrency, max_attempts, retry_mode, choices.quiet
+        profile,
+        regions,
+        all_regions,
+        services,
+        concurrency,
+        max_attempts,
+        retry_mode,
+        choices.quiet,
+        out_dir / "snapshot.json.gz",
     )
     sys.exit(finish(snap, "scan", "scan", choices))
 
@@ -320,7 +341,7 @@ def collect(
 ) -> None:
     """Collect a snapshot without evaluating it (hand it to the auditor; `awsaudit audit` reads it)."""
     snap = _collect_live(
-        profile, regions, all_regions, services, concurrency, max_attempts, retry_mode, quiet
+        profile, regions, all_regions, services, concurrency, max_attempts, retry_mode, quiet, output
     )
     snapshot_io.save(snap, output)
     errors = sum(len(a.get("errors", [])) for a in snap["accounts"].values())

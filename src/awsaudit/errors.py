@@ -3,7 +3,8 @@
     AuditError (exit 3)
     ├── InputError (exit 2)      bad arguments, config, credentials
     │   └── SnapshotError        a file that is not a snapshot we can read
-    └── ScanError (exit 3)       the scan could not run at all
+    ├── ScanError (exit 3)       the scan could not run at all
+    └── ScanInterrupted (130)    Ctrl-C: carries what was collected so far, which the CLI saves
 
 Only `cli.py` catches these; it prints `str(error)` as one line and exits with
 `error.exit_code`. Per-resource AWS failures are not errors: they are recorded
@@ -25,3 +26,13 @@ class SnapshotError(InputError):
 
 class ScanError(AuditError):
     exit_code = 3
+
+
+class ScanInterrupted(AuditError):  # noqa: N818 - a stop, not an error
+    """The user stopped the scan; `snapshot` holds everything collected until then."""
+
+    exit_code = 130
+
+    def __init__(self, snapshot: dict[str, object], message: str = "scan interrupted") -> None:
+        super().__init__(message)
+        self.snapshot = snapshot

@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 from awsaudit import __version__, snapshot
 from awsaudit.collect import COLLECTORS, Collector
 from awsaudit.collect._call import Context
-from awsaudit.errors import InputError
+from awsaudit.errors import InputError, ScanInterrupted
 from awsaudit.model import Json
 
 log = logging.getLogger(__name__)
@@ -136,6 +136,7 @@ def scan_account(session: boto3.Session, options: ScanOptions) -> Json:
     executor = options.executor or ThreadPoolExecutor(
         max_workers=options.concurrency, thread_name_prefix="awsaudit"
     )
+    own_executor = options.executor is None
     try:
         futures: dict[Future[Json], tuple[Collector, str | None]] = {
             executor.submit(_run_collector, c, ctx.for_region(r or home)): (c, r) for c, r in tasks
@@ -146,13 +147,22 @@ def scan_account(session: boto3.Session, options: ScanOptions) -> Json:
             target[collector.service] = future.result()
             if options.progress:
                 options.progress(f"{collector.service} {region or 'global'}", done, len(tasks))
-    finally:
-        if options.executor is None:
-            executor.shutdown(wait=True, cancel_futures=True)
-    account["errors"] = sorted(
-        ctx.errors, key=lambda e: (e["service"], e["region"], e["operation"], e["resource"], e["code"])
-    )
+    except KeyboardInterrupt:
+        # Keep what finished; tasks still running are abandoned (their services stay absent,
+        # so their checks are UNKNOWN, never PASS).
+        if own_executor:
+            executor.shutdown(wait=False, cancel_futures=True)
+        snap["incomplete"] = "interrupted by the user"
+        account["errors"] = _sorted_errors(list(ctx.errors))
+        raise ScanInterrupted(snap) from None
+    if own_executor:
+        executor.shutdown(wait=True)
+    account["errors"] = _sorted_errors(ctx.errors)
     return snap
+
+
+def _sorted_errors(errors: list[Json]) -> list[Json]:
+    return sorted(errors, key=lambda e: (e["service"], e["region"], e["operation"], e["resource"], e["code"]))
 
 
 def services() -> Iterable[str]:

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from moto.server import ThreadedMotoServer
 
 from awsaudit import snapshot
-from awsaudit.checks import evaluate
+from awsaudit.checks import evaluate, load_all
 from awsaudit.cli import main
 from awsaudit.demo import collect_demo
 
@@ -164,3 +164,41 @@ def test_scan_against_an_aws_compatible_endpoint(
         f for f in findings if f["check_id"] == "s3_bucket_default_encryption" and "e2e-open" in f["resource"]
     ]
     assert len(bucket) == 1
+
+
+def test_interrupted_scan_saves_what_was_collected(moto_server: str, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C after the first collector finished: exit 130, one line, and a loadable partial snapshot."""
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ENDPOINT_URL": moto_server}.items():
+        monkeypatch.setenv(key, value)
+    def progress(description: str, done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("awsaudit.cli.progress_bar", lambda quiet: _Yield(progress))
+    out = tmp_path / "partial.json.gz"
+    result = CliRunner().invoke(main, ["collect", "--region", "eu-west-1", "-o", str(out), "-q"])
+    assert result.exit_code == 130
+    assert "interrupted; what was collected so far is saved in" in result.output
+    partial = snapshot.load(out)
+    assert partial["incomplete"] == "interrupted by the user"
+    account = next(iter(partial["accounts"].values()))
+    collected = len(account["global"]) + sum(len(r) for r in account["regions"].values())
+    assert collected == 1
+    present = set(account["global"]) | {svc for r in account["regions"].values() for svc in r}
+    checks = load_all()
+    not_collected = [f for f in evaluate(partial)
+                     if checks[f.check_id].over != "account" and checks[f.check_id].service not in present]
+    assert not_collected, "some checks read services the interrupted scan never reached"
+    assert {str(f.status) for f in not_collected} == {"UNKNOWN"}
+
+
+class _Yield:
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __enter__(self) -> object:
+        return self.value
+
+    def __exit__(self, *exc: object) -> None:
+        return None

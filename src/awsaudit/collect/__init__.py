@@ -48,6 +48,29 @@ def _collector(module: ModuleType) -> Collector:
 COLLECTORS: dict[str, Collector] = {c.service: c for c in map(_collector, MODULES)}
 
 
+IAM_PREFIX = {"monitoring": "cloudwatch"}
+"""Signing names whose IAM action prefix differs (CloudWatch signs as `monitoring`)."""
+
+IAM_ACTION_FOR = {
+    ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
+    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+    ("s3", "GetBucketPolicyStatus"): "s3:GetBucketPolicyStatus",
+    ("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock",
+    ("budgets", "DescribeBudgets"): "budgets:ViewBudget",
+    ("budgets", "DescribeNotificationsForBudget"): "budgets:ViewBudget",
+    ("budgets", "DescribeSubscribersForNotification"): "budgets:ViewBudget",
+}
+"""Operations whose IAM action is not `<prefix>:<Operation>` (AWS service authorization reference)."""
+
+
+def iam_action(service_name: str, signing_name: str, operation: str) -> str:
+    """The IAM action that authorizes an API operation (service_name is botocore's, e.g. `s3control`)."""
+    if (service_name, operation) in IAM_ACTION_FOR:
+        return IAM_ACTION_FOR[(service_name, operation)]
+    return f"{IAM_PREFIX.get(signing_name, signing_name)}:{operation}"
+
+
 def required_actions() -> list[str]:
     """Every IAM action the collectors may call: the scan's least-privilege policy."""
     base = {"sts:GetCallerIdentity", "ec2:DescribeRegions"}
