@@ -257,6 +257,7 @@ def main(verbose: int) -> None:
       awsaudit collect -o s.json.gz  only collect a snapshot (e.g. on the client's side)
       awsaudit audit s.json.gz       evaluate a saved snapshot offline
       awsaudit checks                list the checks and the controls they assess
+      awsaudit iam who-can ACTION    who can do what (IAM policy engine; also `iam paths`, `iam can`)
 
     \b
     Tunables (company IP ranges, ports, thresholds): awsaudit config --show-defaults
@@ -423,3 +424,12 @@ def list_checks(as_json: bool) -> None:
             ", ".join(r["controls"].get("cis-7.0", [])),
         )
     Console().print(table)
+
+
+def _register_subgroups() -> None:
+    from awsaudit.iam.cli import iam  # noqa: PLC0415 - the engine loads its catalogue lazily
+
+    main.add_command(iam)
+
+
+_register_subgroups()

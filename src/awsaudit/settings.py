@@ -59,7 +59,8 @@ class Settings:
     root_usage_days: int = 90
     """Root password or key use within this many days is a finding (IAM-3, CIS 2.7)."""
     designated_admins: tuple[str, ...] = ()
-    """Principal ARNs (or user/NAME, role/NAME) allowed to both define and assign permissions (IAM-9)."""
+    """Principal ARNs (or user/NAME, role/NAME) of the designated administrators: allowed to hold admin
+    (IAM-8) and to both define and assign permissions (IAM-9)."""
 
     def to_toml(self) -> str:
         """The settings as a commented awsaudit.toml (what `awsaudit config --show-defaults` prints)."""
