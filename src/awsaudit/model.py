@@ -81,6 +81,8 @@ class Finding:
     area: str = ""
     controls: dict[str, tuple[str, ...]] = field(default_factory=dict)
     check_error: bool = False
+    mute: Json | None = None
+    """Set by the mutelist on a MUTED finding: reason, expires, owner, the entry and the original status."""
 
     def to_json(self) -> Json:
         return {
@@ -97,6 +99,7 @@ class Finding:
             "evidence": self.evidence,
             "controls": {fw: list(ids) for fw, ids in self.controls.items()},
             "check_error": self.check_error,
+            "mute": self.mute,
         }
 
 
