@@ -72,7 +72,7 @@ class Settings:
         lines = ["# awsaudit.toml: audit tunables. Every key is optional; these are the defaults.", ""]
         docs = _field_docs()
         for f in fields(self):
-            lines.append(f"# {docs.get(f.name, '')}")
+            lines.append("# " + " ".join(docs.get(f.name, "").split()))
             lines.append(f"{f.name} = {_toml_value(getattr(self, f.name))}")
             lines.append("")
         return "\n".join(lines)
