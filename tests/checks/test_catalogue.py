@@ -12,7 +12,7 @@ import pytest
 from awsaudit.checks import AREAS, load_all
 from awsaudit.checks._registry import ACCOUNT
 from awsaudit.collect import COLLECTORS, required_actions
-from awsaudit.frameworks import frameworks
+from awsaudit.frameworks import control_checks, controls_by_check, frameworks
 from awsaudit.model import Status
 from tests.checks.cases import Case
 
@@ -77,7 +77,7 @@ def test_framework_checks_exist_and_every_check_assesses_a_control() -> None:
     assert "baseline" in fws
     for fw_id, data in fws.items():
         for control_id, control in data["controls"].items():
-            unknown = set(control.get("checks", [])) - set(CHECKS)
+            unknown = set(control_checks(fw_id, control_id)) - set(CHECKS)
             assert not unknown, f"{fw_id} {control_id} names unknown checks {unknown}"
     mapped = {
         cid for data in fws.values() for control in data["controls"].values() for cid in control["checks"]

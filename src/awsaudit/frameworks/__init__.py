@@ -19,12 +19,26 @@ def frameworks() -> dict[str, dict[str, Any]]:
     return found
 
 
+def control_checks(fw_id: str, control_id: str) -> list[str]:
+    """The checks of a control; `same_as = "ID"` borrows them from the framework's `same_checks_as`.
+
+    Older versions of a benchmark (CIS v5.0, v6.0) renumber the same recommendations: their
+    files name the equivalent current control instead of repeating its check list.
+    """
+    data = frameworks()[fw_id]
+    control = data["controls"][control_id]
+    if "same_as" in control:
+        source = data["framework"]["same_checks_as"]
+        return control_checks(source, control["same_as"])
+    return list(control.get("checks", []))
+
+
 @cache
 def controls_by_check() -> dict[str, dict[str, tuple[str, ...]]]:
     """{check id: {framework id: (control ids...)}}, the reverse of the framework files."""
     result: dict[str, dict[str, list[str]]] = {}
     for fw_id, data in frameworks().items():
-        for control_id, control in data.get("controls", {}).items():
-            for check_id in control.get("checks", []):
+        for control_id in data.get("controls", {}):
+            for check_id in control_checks(fw_id, control_id):
                 result.setdefault(check_id, {}).setdefault(fw_id, []).append(control_id)
     return {cid: {fw: tuple(ids) for fw, ids in fws.items()} for cid, fws in result.items()}
