@@ -35,7 +35,10 @@ PREFIXES = (
     "accessanalyzer_",
     "budgets_",
 )
-READ_ONLY = re.compile(r"^[a-z0-9-]+:(List|Get|Describe)[A-Za-z0-9]*$|^iam:GenerateCredentialReport$")
+READ_ONLY = re.compile(
+    r"^[a-z0-9-]+:(List|Get|Describe)[A-Za-z0-9]*$|^iam:GenerateCredentialReport$"
+    r"|^budgets:ViewBudget$"  # authorizes DescribeBudgets and every other Budgets read
+)
 
 
 def all_cases() -> list[Case]:
@@ -56,13 +59,17 @@ def test_checks_are_registered() -> None:
 def test_every_check_has_pass_fail_and_unknown_cases() -> None:
     seen: dict[str, set[Status]] = defaultdict(set)
     for case in all_cases():
-        seen[case.check.id].add(case.expected)
+        # MANUAL is the positive outcome of a check the configuration cannot decide (CIS manual
+        # controls such as "contact details are current"): it stands in for PASS.
+        seen[case.check.id].add(Status.PASS if case.expected is Status.MANUAL else case.expected)
     decided = {Status.PASS, Status.FAIL, Status.UNKNOWN}
     # A control only a human can judge returns MANUAL where others PASS or FAIL; it still needs its
     # UNKNOWN case (the data it shows the auditor may be missing).
     judged = {Status.MANUAL, Status.UNKNOWN}
     missing = {
-        cid: sorted((judged if Status.MANUAL in seen[cid] and not seen[cid] >= decided else decided) - seen[cid])
+        cid: sorted(
+            (judged if Status.MANUAL in seen[cid] and not seen[cid] >= decided else decided) - seen[cid]
+        )
         for cid in CHECKS
     }
     assert {cid: m for cid, m in missing.items() if m} == {}
