@@ -402,11 +402,51 @@ def catalogue() -> list[Json]:
     ]
 
 
+def framework_view(fw_id: str) -> list[Json]:
+    """The controls of one framework with the checks that assess them."""
+    from awsaudit.frameworks import control_checks, frameworks  # noqa: PLC0415
+
+    known = frameworks()
+    if fw_id not in known:
+        raise InputError(f"unknown framework {fw_id!r}; known: {', '.join(sorted(known))}")
+    checks = load_all()
+    controls = known[fw_id]["controls"]
+    return [
+        {
+            "control": cid,
+            "title": str(controls[cid].get("title", "")),
+            "checks": control_checks(fw_id, cid),
+            "severities": sorted(
+                {str(checks[c].severity) for c in control_checks(fw_id, cid) if c in checks}
+            ),
+        }
+        for cid in controls
+    ]
+
+
 @main.command("checks")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable catalogue on stdout.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
+@click.option(
+    "--framework",
+    metavar="ID",
+    help="List this framework's controls and their checks instead (baseline, cis-7.0, cis-6.0, cis-5.0).",
+)
 @handle_errors
-def list_checks(as_json: bool) -> None:
+def list_checks(as_json: bool, framework: str | None) -> None:
     """List the checks: id, severity, title and the baseline/CIS controls they assess."""
+    if framework:
+        view = framework_view(framework)
+        if as_json:
+            click.echo(json.dumps(view, indent=2))
+            return
+        covered = sum(1 for c in view if c["checks"])
+        table = Table(title=f"{framework}: {len(view)} controls, {covered} with checks")
+        for col in ("control", "title", "checks"):
+            table.add_column(col, overflow="fold")
+        for c in view:
+            table.add_row(c["control"], c["title"], ", ".join(c["checks"]) or "[red]none[/]")
+        Console().print(table)
+        return
     rows = catalogue()
     if as_json:
         click.echo(json.dumps(rows, indent=2))

@@ -202,3 +202,13 @@ class _Yield:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+def test_checks_framework_view_lists_controls_with_their_checks() -> None:
+    result = CliRunner().invoke(main, ["checks", "--framework", "baseline", "--json"])
+    assert result.exit_code == 0
+    view = {c["control"]: c for c in json.loads(result.output)}
+    assert "iam_root_no_access_keys" in view["IAM-1"]["checks"]
+    assert view["IAM-1"]["severities"] == ["critical"]
+    bad = CliRunner().invoke(main, ["checks", "--framework", "cis-0.1"])
+    assert bad.exit_code == 2 and "unknown framework" in bad.output
