@@ -14,6 +14,7 @@ from awsaudit.checks.iam import (
     iam_user_no_attached_policies,
 )
 from awsaudit.model import Status
+from awsaudit.settings import Settings
 from tests.checks.cases import Case
 
 ROOT_ARN = "arn:aws:iam::123456789012:root"
@@ -145,3 +146,20 @@ def test_messages_name_what_decided() -> None:
     assert "acme-billing-readonly" in direct.message and "s3-debug (inline)" in direct.message
     assert direct.evidence == {"AttachedManagedPolicies": [DIRECT[0]["PolicyArn"]],
                                "UserPolicyList": ["s3-debug"]}
+
+
+def test_password_thresholds_come_from_settings() -> None:
+    fourteen = account(PasswordPolicy={**STRONG, "MinimumPasswordLength": 14, "PasswordReusePrevention": 12})
+    assert iam_password_policy_min_length.evaluate(fourteen).status is Status.PASS
+    assert iam_password_policy_reuse.evaluate(fourteen).status is Status.FAIL
+    assert iam_password_policy_strong.evaluate(fourteen).status is Status.FAIL
+    custom = Settings(password_min_length=16, password_reuse_prevention=12)
+    longer = iam_password_policy_min_length.evaluate(fourteen, None, custom)
+    assert longer.status is Status.FAIL and longer.message == "Minimum password length is 14 (< 16)"
+    assert iam_password_policy_reuse.evaluate(fourteen, None, custom).status is Status.PASS
+    strong = iam_password_policy_strong.evaluate(fourteen, None, custom)
+    assert strong.status is Status.FAIL
+    assert strong.message == "Password policy is weak: minimum length 14 < 16"
+    relaxed = Settings(password_min_length=8, password_reuse_prevention=0)
+    assert iam_password_policy_strong.evaluate(account(PasswordPolicy={**STRONG, "MinimumPasswordLength": 8}),
+                                               None, relaxed).status is Status.PASS

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from awsaudit.checks._credential_report import collected as _collected
+from awsaudit.checks._credential_report import flag as _flag
 from awsaudit.checks._registry import Missing, check, need
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, ok, unknown
+from awsaudit.settings import Settings
 
-MIN_PASSWORD_LENGTH = 14
-"""IAM-5 / CIS 2.8."""
-PASSWORD_REUSE_PREVENTION = 24
-"""IAM-5 / CIS 2.9: remembered passwords (24 is the IAM maximum)."""
+# Thresholds (minimum length, remembered passwords) come from Settings: password_min_length and
+# password_reuse_prevention (IAM-5, CIS 2.8 and 2.9; 14 and 24 by default, 24 is the IAM maximum).
 COMPLEXITY = ("RequireUppercaseCharacters", "RequireLowercaseCharacters", "RequireNumbers", "RequireSymbols")
 
 NO_POLICY: Json = {"PasswordPolicy": None}
-
-# Credential report cells are strings; anything but these two means we cannot decide.
-TRUE, FALSE = "true", "false"
 
 ROOT_CONSOLE = "Sign in to the AWS Management Console as the root user (email address and password)"
 PASSWORD_POLICY_CLI = (
@@ -37,20 +33,6 @@ PASSWORD_POLICY_TERRAFORM = """resource "aws_iam_account_password_policy" "this"
   require_numbers              = true
   require_symbols              = true
 }"""
-
-
-def _flag(row: Json, column: str) -> bool | None:
-    """A credential report boolean cell; None when it holds anything else (N/A, not_supported)."""
-    value = row.get(column)
-    return True if value == TRUE else False if value == FALSE else None
-
-
-def _collected(resource: Json, key: str) -> tuple[bool, Any]:
-    """(True, value) if the key was collected, else (False, the reason) for a fallback to report."""
-    try:
-        return True, need(resource, key)
-    except Missing as missing:
-        return False, missing.reason
 
 
 @check(
@@ -172,7 +154,7 @@ def _password_policy(account: Json) -> Json | None:
     remediation=Remediation(console=PASSWORD_POLICY_CONSOLE, cli=PASSWORD_POLICY_CLI,
                             terraform=PASSWORD_POLICY_TERRAFORM),
 )
-def iam_password_policy_strong(account: Json) -> Outcome:
+def iam_password_policy_strong(account: Json, settings: Settings) -> Outcome:
     """Without a policy IAM accepts short, simple and recycled passwords, which fall to guessing and
     credential stuffing; length, complexity and reuse prevention together raise that cost."""
     policy = _password_policy(account)
@@ -180,10 +162,10 @@ def iam_password_policy_strong(account: Json) -> Outcome:
         return fail("No password policy: IAM defaults allow weak passwords", evidence=NO_POLICY)
     gaps = []
     length, remembered = policy.get("MinimumPasswordLength", 0), policy.get("PasswordReusePrevention", 0)
-    if length < MIN_PASSWORD_LENGTH:
-        gaps.append(f"minimum length {length} < {MIN_PASSWORD_LENGTH}")
-    if remembered < PASSWORD_REUSE_PREVENTION:
-        gaps.append(f"reuse prevention {remembered or 'off'} < {PASSWORD_REUSE_PREVENTION}")
+    if length < settings.password_min_length:
+        gaps.append(f"minimum length {length} < {settings.password_min_length}")
+    if remembered < settings.password_reuse_prevention:
+        gaps.append(f"reuse prevention {remembered or 'off'} < {settings.password_reuse_prevention}")
     gaps.extend(f"{key} is off" for key in COMPLEXITY if not policy.get(key))
     if gaps:
         return fail("Password policy is weak: " + "; ".join(gaps), evidence=policy)
@@ -192,14 +174,14 @@ def iam_password_policy_strong(account: Json) -> Outcome:
 
 @check(
     "iam_password_policy_min_length",
-    title="Account password policy requires at least 14 characters",
+    title="Account password policy requires long passwords (14 characters or more by default)",
     severity=Severity.MEDIUM,
     objective=Objective.CONFIDENTIALITY,
     over="iam.account",
     remediation=Remediation(console=PASSWORD_POLICY_CONSOLE, cli=PASSWORD_POLICY_CLI,
                             terraform=PASSWORD_POLICY_TERRAFORM),
 )
-def iam_password_policy_min_length(account: Json) -> Outcome:
+def iam_password_policy_min_length(account: Json, settings: Settings) -> Outcome:
     """Length is what makes a password expensive to guess or crack; short passwords fall to
     offline and online guessing."""
     policy = _password_policy(account)
@@ -207,21 +189,22 @@ def iam_password_policy_min_length(account: Json) -> Outcome:
         return fail("No password policy: IAM's default accepts 8-character passwords", evidence=NO_POLICY)
     length = policy.get("MinimumPasswordLength", 0)
     evidence = {"MinimumPasswordLength": length}
-    if length < MIN_PASSWORD_LENGTH:
-        return fail(f"Minimum password length is {length} (< {MIN_PASSWORD_LENGTH})", evidence=evidence)
+    if length < settings.password_min_length:
+        return fail(f"Minimum password length is {length} (< {settings.password_min_length})",
+                    evidence=evidence)
     return ok(f"Minimum password length is {length}", evidence=evidence)
 
 
 @check(
     "iam_password_policy_reuse",
-    title="Account password policy prevents reuse of the last 24 passwords",
+    title="Account password policy prevents reuse of recent passwords (the last 24 by default)",
     severity=Severity.MEDIUM,
     objective=Objective.CONFIDENTIALITY,
     over="iam.account",
     remediation=Remediation(console=PASSWORD_POLICY_CONSOLE, cli=PASSWORD_POLICY_CLI,
                             terraform=PASSWORD_POLICY_TERRAFORM),
 )
-def iam_password_policy_reuse(account: Json) -> Outcome:
+def iam_password_policy_reuse(account: Json, settings: Settings) -> Outcome:
     """A password that comes back after a change (or after a known breach) restores the exposure
     the change was meant to end."""
     policy = _password_policy(account)
@@ -231,9 +214,9 @@ def iam_password_policy_reuse(account: Json) -> Outcome:
     evidence = {"PasswordReusePrevention": policy.get("PasswordReusePrevention")}
     if not remembered:
         return fail("Password reuse prevention is off", evidence=evidence)
-    if remembered < PASSWORD_REUSE_PREVENTION:
+    if remembered < settings.password_reuse_prevention:
         return fail(f"Password reuse prevention remembers {remembered} passwords "
-                    f"(< {PASSWORD_REUSE_PREVENTION})", evidence=evidence)
+                    f"(< {settings.password_reuse_prevention})", evidence=evidence)
     return ok(f"Password reuse prevention remembers {remembered} passwords", evidence=evidence)
 
 

@@ -1,4 +1,5 @@
-"""iam collector: users, groups, roles and policies in bulk, the credential report and account settings.
+"""iam collector: users, groups, roles and policies in bulk, the credential report, account settings,
+MFA devices, identity providers and server certificates.
 
 IAM is global: everything is read once, from the home region. The entity data comes from
 GetAccountAuthorizationDetails (documents included, so the policy engine never needs a
@@ -9,24 +10,59 @@ from __future__ import annotations
 
 import base64
 import csv
+import datetime as dt
 import io
 import json
 import time
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from awsaudit.collect._call import ABSENT, Context, call
 from awsaudit.model import Json
 
 SCOPE = "global"
-PRODUCES: tuple[str, ...] = ("account", "users", "groups", "roles", "policies")
-ACTIONS: tuple[str, ...] = (
+
+
+class Listing(NamedTuple):
+    """One account-wide IAM listing, stored as a collection of its own."""
+
+    operation: str  # boto3 method
+    key: str  # collection name in the snapshot
+    result_key: str  # list in the response
+    iam_action: str
+    arn_field: str  # the field holding each item's ARN
+    paginated: bool
+
+
+LISTINGS = (
+    # Every virtual MFA device, assigned or not; root's tells a virtual from a hardware MFA (CIS 2.6).
+    Listing("list_virtual_mfa_devices", "virtual_mfa_devices", "VirtualMFADevices",
+            "iam:ListVirtualMFADevices", "SerialNumber", paginated=True),
+    Listing("list_saml_providers", "saml_providers", "SAMLProviderList", "iam:ListSAMLProviders", "Arn",
+            paginated=False),
+    Listing("list_open_id_connect_providers", "oidc_providers", "OpenIDConnectProviderList",
+            "iam:ListOpenIDConnectProviders", "Arn", paginated=False),
+    Listing("list_server_certificates", "server_certificates", "ServerCertificateMetadataList",
+            "iam:ListServerCertificates", "Arn", paginated=True),
+)
+
+# The TOTP seed of a virtual MFA device: AWS returns it only when the device is created, but an
+# emulator (moto) lists it too. A secret never belongs in a snapshot.
+MFA_SECRETS = ("Base32StringSeed", "QRCodePNG")
+# What GetOpenIDConnectProvider adds to a listed provider (its audiences and trusted certificates).
+OIDC_DETAILS = ("Url", "ClientIDList", "ThumbprintList", "CreateDate", "Tags")
+
+PRODUCES: tuple[str, ...] = ("account", "users", "groups", "roles", "policies",
+                             *(listing.key for listing in LISTINGS))
+ACTIONS: tuple[str, ...] = tuple(sorted({
     "iam:GenerateCredentialReport",
     "iam:GetAccountAuthorizationDetails",
     "iam:GetAccountPasswordPolicy",
     "iam:GetAccountSummary",
     "iam:GetCredentialReport",
-)
+    "iam:GetOpenIDConnectProvider",
+    *(listing.iam_action for listing in LISTINGS),
+}))
 
 ROOT_ROW = "<root_account>"
 
@@ -67,11 +103,64 @@ def collect(ctx: Context) -> Json:
     if "policies" in data:
         data["policies"] = [p for p in data["policies"] if _in_use_or_own(p, ctx.partition)]
 
-    rows, report_error = _credential_report(ctx, client)
-    data["account"] = _account(ctx, client, rows, report_error)
+    for listing in LISTINGS:
+        _listing(ctx, client, listing, data)
+    for provider in data.get("oidc_providers", []):
+        _oidc_details(ctx, client, provider)
+
+    report = _credential_report(ctx, client)
+    data["account"] = _account(ctx, client, report)
+    _root_virtual_mfa(data)
     for user in data.get("users", []):
-        _attach_credentials(ctx, user, rows, report_error)
+        _attach_credentials(ctx, user, report.rows, report.error)
     return data
+
+
+def _listing(ctx: Context, client: Any, listing: Listing, data: Json) -> None:
+    if listing.paginated:
+        items = call(ctx, client, listing.operation, into=data, key=listing.key, paginate=listing.result_key)
+    else:
+        items = call(ctx, client, listing.operation, into=data, key=listing.key, select=listing.result_key)
+    if items is ABSENT:
+        return
+    if items is None:  # a response without the list: nothing of this kind exists
+        items = data[listing.key] = []
+    for item in items:
+        item["_arn"] = item[listing.arn_field]
+        for secret in MFA_SECRETS:
+            item.pop(secret, None)
+
+
+def _oidc_details(ctx: Context, client: Any, provider: Json) -> None:
+    """Audiences and thumbprints: one call per provider (there is no bulk read; accounts have few)."""
+    scratch: Json = {}
+    detail = call(ctx, client, "get_open_id_connect_provider", into=scratch, key="detail",
+                  resource=provider["_arn"], OpenIDConnectProviderArn=provider["_arn"])
+    if detail is ABSENT:
+        code = scratch["_errors"]["detail"]
+        provider.setdefault("_errors", {}).update(dict.fromkeys(OIDC_DETAILS, code))
+        return
+    provider.update({key: detail[key] for key in OIDC_DETAILS if key in detail})
+    provider.setdefault("ClientIDList", [])
+    provider.setdefault("ThumbprintList", [])
+    provider.setdefault("Tags", [])
+
+
+def _root_virtual_mfa(data: Json) -> None:
+    """Root's virtual MFA devices, on the account document: present means root's MFA is not hardware.
+
+    A virtual device assigned to root names the root ARN as its user.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable_virtual.html
+    """
+    account = data["account"]
+    if "virtual_mfa_devices" not in data:
+        reason = (data.get("_errors") or {}).get("virtual_mfa_devices", "not collected")
+        account.setdefault("_errors", {})["RootVirtualMFADevices"] = reason
+        return
+    account["RootVirtualMFADevices"] = [
+        device for device in data["virtual_mfa_devices"]
+        if (device.get("User") or {}).get("Arn") == account["_arn"]
+    ]
 
 
 def _normalise(collection: str, entity: Json) -> None:
@@ -121,8 +210,14 @@ def _in_use_or_own(policy: Json, partition: str) -> bool:
     return bool(policy.get("AttachmentCount") or policy.get("PermissionsBoundaryUsageCount"))
 
 
-def _credential_report(ctx: Context, client: Any) -> tuple[dict[str, dict[str, str]], str]:
-    """The credential report as {arn or "<root_account>": row}, or ({}, error code) if unreadable.
+class Report(NamedTuple):
+    rows: dict[str, dict[str, str]]  # arn or "<root_account>" -> row
+    error: str  # why there are no rows ("" when the report was read)
+    generated: str | None = None  # when AWS generated it (GeneratedTime)
+
+
+def _credential_report(ctx: Context, client: Any) -> Report:
+    """The credential report, or its error code if unreadable.
 
     GenerateCredentialReport is polled until COMPLETE (bounded). If generating fails or takes
     too long, a report generated earlier (AWS keeps one for four hours) is still read.
@@ -136,27 +231,34 @@ def _credential_report(ctx: Context, client: Any) -> tuple[dict[str, dict[str, s
             break
         time.sleep(delay)
         delay = min(delay * 2, REPORT_MAX_DELAY)
-    content = call(ctx, client, "get_credential_report", into=scratch, key="Content", select="Content")
-    if content is ABSENT:
+    response = call(ctx, client, "get_credential_report", into=scratch, key="Report")
+    if response is ABSENT:
         errors = scratch["_errors"]
-        return {}, str(errors.get("State") or errors["Content"])
+        return Report({}, str(errors.get("State") or errors["Report"]))
     # call() stores bytes as base64 (the snapshot is JSON); the report itself is UTF-8 CSV.
-    text = base64.b64decode(content).decode("utf-8")
+    text = base64.b64decode(response.get("Content") or "").decode("utf-8")
     rows: dict[str, dict[str, str]] = {}
     for row in csv.DictReader(io.StringIO(text)):
         rows[ROOT_ROW if row.get("user") == ROOT_ROW else row.get("arn", "")] = dict(row)
-    return rows, ""
+    return Report(rows, "", response.get("GeneratedTime"))
 
 
-def _account(ctx: Context, client: Any, rows: dict[str, dict[str, str]], report_error: str) -> Json:
+def _account(ctx: Context, client: Any, report: Report) -> Json:
     arn = f"arn:{ctx.partition}:iam::{ctx.account}:root"
-    account: Json = {"_arn": arn}
+    # Ages (of keys, last uses, certificates) are judged against this instant, since checks never
+    # read the clock. It is ours, not the report's GeneratedTime: moto answers a fixed 2015 date,
+    # and a report AWS reuses is at most four hours older than the scan.
+    account: Json = {"_arn": arn, "_collected_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     call(ctx, client, "get_account_password_policy", into=account, key="PasswordPolicy",
          select="PasswordPolicy", unset=("NoSuchEntity",))
     call(ctx, client, "get_account_summary", into=account, key="Summary", select="SummaryMap")
-    if report_error:
-        account.setdefault("_errors", {})["RootCredentials"] = report_error
-    elif ROOT_ROW in rows:
+    rows = report.rows
+    if report.error:
+        account.setdefault("_errors", {}).update(
+            dict.fromkeys(("RootCredentials", "CredentialReportGeneratedTime"), report.error))
+        return account
+    account["CredentialReportGeneratedTime"] = report.generated
+    if ROOT_ROW in rows:
         account["RootCredentials"] = rows[ROOT_ROW]
     else:
         reason = f"no {ROOT_ROW} row in credential report"
