@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable
@@ -12,7 +13,7 @@ import boto3
 import pytest
 from botocore.client import BaseClient
 
-from awsaudit.checks import evaluate
+from awsaudit.checks import evaluate, iam_access, iam_credentials
 from awsaudit.checks import iam as iam_checks
 from awsaudit.checks._registry import REGISTRY
 from awsaudit.collect import iam
@@ -155,7 +156,9 @@ def test_credential_report_denied(ctx: Context, session: boto3.Session, deny: Ca
     for user in data["users"]:
         assert "Credentials" not in user
         assert user["_errors"] == {"Credentials": "AccessDenied"}
-    assert data["account"]["_errors"] == {"RootCredentials": "AccessDenied"}
+    assert data["account"]["_errors"] == {"RootCredentials": "AccessDenied",
+                                          "CredentialReportGeneratedTime": "AccessDenied"}
+    assert "_collected_at" in data["account"]  # the snapshot's time does not depend on the report
     assert [(e["operation"], e["code"]) for e in ctx.errors] == [("GetCredentialReport", "AccessDenied")]
 
 
@@ -175,7 +178,7 @@ def test_generate_denied_and_no_report_blames_generation(ctx: Context, session: 
     deny("GenerateCredentialReport")
     data = iam.collect(ctx)
     assert data["users"][0]["_errors"] == {"Credentials": "AccessDenied"}
-    assert data["account"]["_errors"] == {"RootCredentials": "AccessDenied"}
+    assert data["account"]["_errors"]["RootCredentials"] == "AccessDenied"
 
 
 def test_report_wait_is_bounded(ctx: Context, session: boto3.Session, fake: Callable[..., None],
@@ -245,3 +248,125 @@ def test_collected_snapshot_evaluates(ctx: Context, session: boto3.Session) -> N
     assert status("iam_password_policy_strong", "root") is Status.FAIL  # no policy at all
     assert status("iam_root_no_access_keys", "root") is Status.PASS  # from the account summary
     assert status("iam_root_mfa_enabled", "root") is Status.FAIL  # moto: AccountMFAEnabled is 0
+
+
+SAML_METADATA = ('<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+                 'entityID="http://www.okta.com/acme">' + "<!-- padding -->" * 80 + "</md:EntityDescriptor>")
+GITHUB = "https://token.actions.githubusercontent.com"
+
+
+def build_identity(session: boto3.Session) -> None:
+    """A spare virtual MFA device, a SAML and an OIDC provider, a server certificate."""
+    client = session.client("iam")
+    client.create_virtual_mfa_device(VirtualMFADeviceName="spare-token")
+    client.create_saml_provider(Name="AcmeOkta", SAMLMetadataDocument=SAML_METADATA)
+    client.create_open_id_connect_provider(Url=GITHUB, ClientIDList=["sts.amazonaws.com"],
+                                           ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"])
+    client.upload_server_certificate(ServerCertificateName="acme-legacy-api", CertificateBody="-----BEGIN",
+                                     PrivateKey="-----BEGIN")
+
+
+def test_collects_mfa_devices_identity_providers_and_certificates(ctx: Context,
+                                                                  session: boto3.Session) -> None:
+    build(session)
+    build_identity(session)
+    data = iam.collect(ctx)
+    assert set(iam.PRODUCES) <= set(data) and "_errors" not in data
+
+    devices = by_name(data["virtual_mfa_devices"], "SerialNumber")
+    alice = devices[f"arn:aws:iam::{ACCOUNT}:mfa/alice.martin"]
+    assert alice["_arn"] == alice["SerialNumber"]
+    assert alice["User"]["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/alice.martin"
+    spare = devices[f"arn:aws:iam::{ACCOUNT}:mfa/spare-token"]
+    assert "User" not in spare
+    # moto lists the TOTP seed (AWS returns it only at creation): never kept in a snapshot.
+    assert not {"Base32StringSeed", "QRCodePNG"} & {k for d in devices.values() for k in d}
+
+    (saml,) = data["saml_providers"]
+    assert saml["_arn"] == f"arn:aws:iam::{ACCOUNT}:saml-provider/AcmeOkta" and "ValidUntil" in saml
+    (oidc,) = data["oidc_providers"]
+    assert oidc["_arn"] == f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+    assert oidc["ClientIDList"] == ["sts.amazonaws.com"]
+    assert oidc["ThumbprintList"] == ["6938fd4d98bab03faadb97b34396831e3780aea1"]
+    (cert,) = data["server_certificates"]
+    assert cert["_arn"] == f"arn:aws:iam::{ACCOUNT}:server-certificate/acme-legacy-api"
+    assert cert["ServerCertificateName"] == "acme-legacy-api" and cert["Expiration"].startswith("20")
+
+    account = data["account"]
+    assert account["RootVirtualMFADevices"] == []  # moto cannot give root an MFA device
+    assert account["CredentialReportGeneratedTime"] == "2015-02-02T20:02:02+00:00"  # moto's constant
+    assert dt.datetime.fromisoformat(account["_collected_at"]).tzinfo is not None
+    json.dumps(data)
+
+
+def test_root_virtual_mfa_device_is_recognised(ctx: Context, session: boto3.Session,
+                                                fake: Callable[..., None]) -> None:
+    root_device = {"SerialNumber": f"arn:aws:iam::{ACCOUNT}:mfa/root-account-mfa-device",
+                   "User": {"Arn": ROOT_ARN, "UserId": ACCOUNT, "UserName": "", "Path": "/",
+                            "CreateDate": dt.datetime(2020, 1, 1, tzinfo=dt.UTC)},
+                   "EnableDate": dt.datetime(2020, 1, 2, tzinfo=dt.UTC), "Base32StringSeed": b"SECRET"}
+    fake("ListVirtualMFADevices", lambda: {"VirtualMFADevices": [root_device], "IsTruncated": False})
+    account = iam.collect(ctx)["account"]
+    (device,) = account["RootVirtualMFADevices"]
+    assert device["SerialNumber"].endswith(":mfa/root-account-mfa-device")
+    assert "Base32StringSeed" not in device and device["EnableDate"] == "2020-01-02T00:00:00+00:00"
+
+
+def test_virtual_mfa_devices_are_paginated(ctx: Context, session: boto3.Session) -> None:
+    client = session.client("iam")
+    for n in range(105):  # moto pages ListVirtualMFADevices by 100
+        client.create_virtual_mfa_device(VirtualMFADeviceName=f"token-{n:03}")
+    assert len(iam.collect(ctx)["virtual_mfa_devices"]) == 105
+
+
+def test_new_listings_denied(ctx: Context, session: boto3.Session, deny: Callable[..., None]) -> None:
+    build(session)
+    build_identity(session)
+    deny("ListVirtualMFADevices", "ListSAMLProviders", "ListServerCertificates", "GetOpenIDConnectProvider")
+    data = iam.collect(ctx)
+    for key in ("virtual_mfa_devices", "saml_providers", "server_certificates"):
+        assert key not in data and data["_errors"][key] == "AccessDenied"
+    assert data["account"]["_errors"] == {"RootVirtualMFADevices": "AccessDenied",
+                                          "RootCredentials": "no <root_account> row in credential report"}
+    (oidc,) = data["oidc_providers"]  # listed, but its details were denied
+    assert "ClientIDList" not in oidc and oidc["_errors"]["ClientIDList"] == "AccessDenied"
+    denied = {(e["operation"], e["resource"]) for e in ctx.errors if e["code"] == "AccessDenied"}
+    assert denied == {("ListVirtualMFADevices", ACCOUNT), ("ListSAMLProviders", ACCOUNT),
+                      ("ListServerCertificates", ACCOUNT), ("GetOpenIDConnectProvider", oidc["_arn"])}
+    assert "users" in data and "Credentials" in data["users"][0]  # the rest is still collected
+
+
+def test_credential_checks_on_collected_data(ctx: Context, session: boto3.Session) -> None:
+    """Collected with moto, evaluated: key age comes from the report, "now" from the collection."""
+    build(session)
+    build_identity(session)
+    client = session.client("iam")
+    client.create_access_key(UserName="svc-backup")  # a second active key
+    client.create_user(UserName="carol.schmidt")
+    client.create_access_key(UserName="carol.schmidt")
+    # moto stamps keys with the current time; backdate one, as moto's own docs allow.
+    from moto.iam.models import iam_backends  # noqa: PLC0415 - moto internals, test only
+
+    user = iam_backends[ACCOUNT]["aws"].users["carol.schmidt"]
+    user.access_keys[0].create_date = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=200)
+    data = iam.collect(ctx)
+    snapshot = {"partition": "aws", "accounts": {ACCOUNT: {"global": {"iam": data}, "regions": {}}}}
+    checks = [c for c in REGISTRY.values()
+              if c.func.__module__ in {iam_credentials.__name__, iam_access.__name__} and c.service == "iam"]
+    results = {(f.check_id, f.resource.rsplit(":", 1)[-1]): f.status for f in evaluate(snapshot, checks)}
+
+    assert results[("iam_user_access_keys_rotated", "user/carol.schmidt")] is Status.FAIL
+    assert results[("iam_user_access_keys_rotated", "user/svc-backup")] is Status.PASS
+    assert results[("iam_user_single_active_key", "user/svc-backup")] is Status.FAIL
+    assert results[("iam_user_single_active_key", "user/carol.schmidt")] is Status.PASS
+    # Never used, and created 200 days ago / just now.
+    assert results[("iam_user_unused_credentials_disabled", "user/carol.schmidt")] is Status.FAIL
+    assert results[("iam_user_unused_credentials_disabled", "user/alice.martin")] is Status.PASS
+    expired = results[("iam_server_certificate_not_expired", "server-certificate/acme-legacy-api")]
+    assert expired is Status.FAIL  # moto lists every certificate as expiring in 2012
+    assert results[("iam_root_hardware_mfa", "root")] is Status.FAIL  # moto: root has no MFA
+    assert results[("iam_root_not_used_recently", "root")] is Status.UNKNOWN  # moto: no root row
+    assert results[("iam_support_role_exists", "root")] is Status.FAIL
+    assert results[("iam_cloudshell_full_access_restricted", "root")] is Status.PASS
+    # alice and bob sign in with passwords although AcmeOkta exists: for the auditor to confirm.
+    assert results[("iam_users_managed_centrally", "root")] is Status.MANUAL
