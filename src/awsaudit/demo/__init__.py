@@ -57,10 +57,10 @@ def build_account(regions: tuple[str, ...] = REGIONS) -> None:
     """Create Acme's resources in the (already active) moto backend."""
     import boto3  # noqa: PLC0415
 
-    from awsaudit.demo import iam, logging, network, restricted, s3  # noqa: PLC0415
+    from awsaudit.demo import databases, governance, iam, logging, network, restricted, s3  # noqa: PLC0415
 
     session = boto3.Session(region_name=regions[0])
-    for area in (iam, network, s3, logging, restricted):
+    for area in (iam, network, s3, logging, governance, databases, restricted):
         area.build(session, regions)
 
 
