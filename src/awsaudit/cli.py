@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from awsaudit import __version__
+from awsaudit import mutelist as mutelist_io
 from awsaudit import settings as settings_io
 from awsaudit import snapshot as snapshot_io
 from awsaudit.checks import evaluate, load_all
@@ -28,7 +29,7 @@ from awsaudit.errors import AuditError, InputError, ScanInterrupted
 from awsaudit.frameworks import controls_by_check
 from awsaudit.model import Json, Severity
 from awsaudit.outcome import EXIT_SCAN_ERROR, exit_code
-from awsaudit.report import ScanInfo, write_all
+from awsaudit.report import DEFAULT_FORMATS, FORMATS, Report, ScanInfo, parse_formats, write_all
 from awsaudit.report.summary import print_summary
 from awsaudit.scan import ScanOptions
 from awsaudit.settings import Settings
@@ -95,16 +96,24 @@ class AuditChoices:
     fail_on_unknown: bool
     quiet: bool
     settings: Settings
+    formats: tuple[str, ...] | None = None  # None: the command's default (demo: all)
+    mutelist: mutelist_io.Mutelist | None = None
 
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> AuditChoices:
-        """Resolve the options; a bad config file or CIDR fails here, before any collection starts."""
+        """Resolve the options; a bad config, CIDR, format or mutelist fails here, before collecting."""
         loaded = settings_io.load(options["config"])
         if options["company_cidrs"]:
             cidrs = settings_io.parse_cidrs(options["company_cidrs"].split(","), "--company-cidrs")
             loaded = dataclasses.replace(loaded, company_cidrs=cidrs)
         return cls(
-            options["output_dir"], options["fail_on"], options["fail_on_unknown"], options["quiet"], loaded
+            options["output_dir"],
+            options["fail_on"],
+            options["fail_on_unknown"],
+            options["quiet"],
+            loaded,
+            parse_formats(options["output_formats"]) if options["output_formats"] else None,
+            mutelist_io.load(options["mutelist"]) if options["mutelist"] else None,
         )
 
 
@@ -113,10 +122,17 @@ def finish(snap: Json, source: str, kind: str, choices: AuditChoices) -> int:
     out_dir = choices.output_dir or _default_out(kind)
     findings = evaluate(snap, settings=choices.settings)
     info = ScanInfo.from_snapshot(snap, source, _now())
-    written = write_all(out_dir, snap, findings, info)
+    mutes = None
+    if choices.mutelist is not None:
+        today = dt.datetime.fromisoformat(info.evaluated_at).date()
+        findings, mutes = mutelist_io.apply(choices.mutelist, findings, snap, today)
+        for warning in mutes.warnings():
+            click.echo(f"awsaudit: warning: {warning}", err=True)
+    formats = choices.formats or (tuple(FORMATS) if kind == "demo" else DEFAULT_FORMATS)
+    written = write_all(out_dir, snap, findings, info, formats, mutes)
     console = Console()
     if not choices.quiet:
-        print_summary(console, info, findings, snap)
+        print_summary(console, Report(info, findings, snap, mutes))
         console.print(
             f"Results written to [bold]{out_dir}[/]: " + ", ".join(p.name for p in written.values())
         )
@@ -144,6 +160,18 @@ def output_options(func: F) -> F:
     )(func)
     func = click.option(
         "--fail-on-unknown", is_flag=True, help="With --fail-on, treat UNKNOWN (not assessable) like FAIL."
+    )(func)
+    func = click.option(
+        "--output-formats",
+        metavar="LIST",
+        help=f"Comma-separated: {','.join(FORMATS)} or all (default: {','.join(DEFAULT_FORMATS)}; "
+        "demo: all). The snapshot and summary.txt are always written.",
+    )(func)
+    func = click.option(
+        "--mutelist",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="YAML file of accepted risks: matching findings become MUTED and never gate "
+        "(see docs/reports.md).",
     )(func)
     func = click.option(
         "--config",

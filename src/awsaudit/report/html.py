@@ -16,7 +16,7 @@ from awsaudit.checks import load_all
 from awsaudit.model import Finding, Status
 
 if TYPE_CHECKING:
-    from awsaudit.report import ScanInfo
+    from awsaudit.report import Report
 
 ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.MANUAL: 2, Status.MUTED: 3, Status.PASS: 4}
 
@@ -32,7 +32,8 @@ def _environment() -> Environment:
     return env
 
 
-def render(info: ScanInfo, findings: list[Finding]) -> str:
+def render(report: Report) -> str:
+    info, findings = report.info, report.findings
     checks = load_all()
     areas: dict[str, list[Finding]] = defaultdict(list)
     for f in sorted(findings, key=lambda f: (ORDER[f.status], -f.severity.rank, f.check_id, f.resource)):

@@ -1,29 +1,37 @@
-"""Our own JSON findings format: versioned, one object per (check, resource)."""
+"""Our own JSON findings format: versioned, one object per (check, resource).
+
+The shape is described by the JSON Schema shipped beside it (schemas/findings.schema.json).
+format_version changes only on incompatible changes; consumers ignore keys they do not know.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
-
-from awsaudit.model import Finding, Json
-from awsaudit.report.coverage import coverage
+from importlib import resources
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from awsaudit.report import ScanInfo
+    from awsaudit.report import Report
 
+FORMAT = "awsaudit-findings"
 FORMAT_VERSION = 1
 
 
-def render(info: ScanInfo, findings: list[Finding], snap: Json | None = None) -> str:
-    from awsaudit.report import status_counts  # noqa: PLC0415 - avoids an import cycle
+def schema() -> Any:
+    """The JSON Schema of findings.json (draft 2020-12), as shipped in the package."""
+    text = resources.files("awsaudit.report").joinpath("schemas/findings.schema.json").read_text("utf-8")
+    return json.loads(text)
 
-    counts = status_counts(findings)
+
+def render(report: Report) -> str:
     document = {
-        "format": "awsaudit-findings",
+        "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "scan": info.to_json(),
-        "totals": {str(status): counts.get(status, 0) for status in sorted(counts)},
-        "coverage": [row.to_json() for row in coverage(snap, findings)] if snap is not None else [],
-        "findings": [f.to_json() for f in findings],
+        "scan": report.info.to_json(),
+        "totals": {str(status): n for status, n in sorted(report.totals.items())},
+        "coverage": [row.to_json() for row in report.coverage],
+        "frameworks": [fw.to_json() for fw in report.frameworks],
+        "mutelist": report.mutes.to_json() if report.mutes is not None else None,
+        "findings": [f.to_json() for f in report.findings],
     }
-    return json.dumps(document, indent=2, sort_keys=False, default=str) + "\n"
+    return json.dumps(document, indent=2, default=str) + "\n"

@@ -1,4 +1,8 @@
-"""The terminal summary: totals, results per area, the worst failures, what could not be assessed."""
+"""The terminal summary: totals, results per area, the worst failures, what could not be assessed.
+
+Text from the account (names, messages, error codes) goes through rich.markup.escape, so a
+resource named `[link=...]` prints as written instead of becoming terminal markup.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,14 @@ from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from awsaudit.model import Finding, Json, Status
-from awsaudit.report.coverage import CoverageRow, coverage, summary_counts
+from awsaudit.model import Status
+from awsaudit.report.coverage import CoverageRow, summary_counts
 
 if TYPE_CHECKING:
-    from awsaudit.report import ScanInfo
+    from awsaudit.report import Report
 
 STYLE = {
     Status.PASS: "green",
@@ -26,7 +31,8 @@ SHOWN = (Status.FAIL, Status.UNKNOWN, Status.MANUAL, Status.PASS, Status.MUTED)
 TOP = 15
 
 
-def print_summary(console: Console, info: ScanInfo, findings: list[Finding], snap: Json) -> None:
+def print_summary(console: Console, report: Report) -> None:
+    info, findings = report.info, report.findings
     console.print(
         f"[bold]awsaudit {info.tool_version}[/] — accounts {', '.join(info.accounts) or '-'}; "
         f"{len(info.regions)} region(s); collected {info.collected_at}"
@@ -60,7 +66,9 @@ def print_summary(console: Console, info: ScanInfo, findings: list[Finding], sna
         for col in ("severity", "check", "region", "resource", "why"):
             worst.add_column(col, overflow="fold")
         for f in failed[:TOP]:
-            worst.add_row(str(f.severity), f.check_id, f.region, f.resource, f.message)
+            worst.add_row(
+                str(f.severity), f.check_id, escape(f.region), escape(f.resource), escape(f.message)
+            )
         console.print(worst)
 
     unknown = Counter((f.check_id, f.message) for f in findings if f.status is Status.UNKNOWN)
@@ -69,9 +77,19 @@ def print_summary(console: Console, info: ScanInfo, findings: list[Finding], sna
         for col in ("check", "reason", "resources"):
             gaps.add_column(col, overflow="fold")
         for (check_id, reason), n in sorted(unknown.items())[:TOP]:
-            gaps.add_row(check_id, reason, str(n))
+            gaps.add_row(check_id, escape(reason), str(n))
         console.print(gaps)
-    print_coverage(console, coverage(snap, findings))
+    print_mutes(console, report)
+    print_coverage(console, report.coverage)
+
+
+def print_mutes(console: Console, report: Report) -> None:
+    if report.mutes is None:
+        return
+    muted = report.totals.get(Status.MUTED, 0)
+    console.print(f"Mutelist {escape(report.mutes.origin)}: {muted} finding(s) muted")
+    for warning in report.warnings():
+        console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
 
 
 def print_coverage(console: Console, rows: list[CoverageRow]) -> None:
@@ -96,13 +114,13 @@ def print_coverage(console: Console, rows: list[CoverageRow]) -> None:
             r.region,
             f"[{style}]{r.state}[/]",
             str(r.errors),
-            ", ".join(r.codes),
+            escape(", ".join(r.codes)),
             str(r.unknown_findings),
         )
     console.print(table)
 
 
-def render_text(info: ScanInfo, findings: list[Finding], snap: Json) -> str:
+def render_text(report: Report) -> str:
     buffer = io.StringIO()
-    print_summary(Console(file=buffer, width=140, no_color=True, force_terminal=False), info, findings, snap)
+    print_summary(Console(file=buffer, width=140, no_color=True, force_terminal=False), report)
     return buffer.getvalue()

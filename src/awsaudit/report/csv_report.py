@@ -1,0 +1,78 @@
+"""CSV: one row per finding, for spreadsheets.
+
+UTF-8 with a byte-order mark so Excel detects the encoding; RFC 4180 quoting (newlines inside
+cells are kept, quoted). A cell from the account that begins with `=`, `+`, `-`, `@`, tab or
+carriage return is prefixed with `'`, so a resource named `=HYPERLINK(...)` stays text in a
+spreadsheet instead of becoming a formula (CSV injection).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import TYPE_CHECKING
+
+from awsaudit.report.remediation import filled
+
+if TYPE_CHECKING:
+    from awsaudit.model import Finding
+    from awsaudit.report import Report
+
+COLUMNS = (
+    "status",
+    "severity",
+    "check_id",
+    "title",
+    "area",
+    "objective",
+    "account",
+    "region",
+    "resource",
+    "message",
+    "controls",
+    "mute_reason",
+    "mute_owner",
+    "mute_expires",
+    "evidence",
+    "remediation_cli",
+)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def row(finding: Finding, report: Report) -> list[str]:
+    check = report.checks.get(finding.check_id)
+    mute = finding.mute or {}
+    cells = [
+        str(finding.status),
+        str(finding.severity),
+        finding.check_id,
+        finding.title,
+        finding.area,
+        str(finding.objective),
+        finding.account,
+        finding.region,
+        finding.resource,
+        finding.message,
+        "; ".join(f"{fw} {', '.join(ids)}" for fw, ids in sorted(finding.controls.items())),
+        str(mute.get("reason") or ""),
+        str(mute.get("owner") or ""),
+        str(mute.get("expires") or ""),
+        "" if finding.evidence is None else json.dumps(finding.evidence, sort_keys=True, default=str),
+        filled(check.remediation, finding).cli if check is not None else "",
+    ]
+    return [safe_cell(cell) for cell in cells]
+
+
+def render(report: Report) -> str:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for finding in report.findings:
+        writer.writerow(row(finding, report))
+    return buffer.getvalue()
