@@ -15,14 +15,17 @@ from types import ModuleType
 # One line per collector module; each declares SCOPE, PRODUCES, ACTIONS and collect(ctx).
 from awsaudit.collect import accessanalyzer as _accessanalyzer
 from awsaudit.collect import cloudtrail as _cloudtrail
+from awsaudit.collect import cloudwatch as _cloudwatch
 from awsaudit.collect import config as _config
 from awsaudit.collect import ec2 as _ec2
 from awsaudit.collect import efs as _efs
 from awsaudit.collect import iam as _iam
 from awsaudit.collect import kms as _kms
+from awsaudit.collect import logs as _logs
 from awsaudit.collect import rds as _rds
 from awsaudit.collect import s3 as _s3
 from awsaudit.collect import securityhub as _securityhub
+from awsaudit.collect import sns as _sns
 from awsaudit.collect._call import Context
 from awsaudit.model import Json
 
@@ -47,6 +50,9 @@ MODULES: tuple[ModuleType, ...] = (
     _accessanalyzer,
     _rds,
     _efs,
+    _logs,
+    _cloudwatch,
+    _sns,
 )
 
 
