@@ -1,13 +1,21 @@
 """Acme Corp's IAM: a small team that grew faster than its access management.
 
-The good: most people sign in with MFA and get permissions from groups. The bad, as found in
-real audits: a weak password policy, a developer and a finance user without MFA, policies
-attached straight to users, a Terraform user holding AdministratorAccess through an access key,
+The good: most people sign in with MFA and get permissions from groups, a role exists for AWS
+Support cases, and Okta is connected through SAML. The bad, as found in real audits: a weak
+password policy, a developer and a finance user without MFA, policies attached straight to
+users, a Terraform user holding AdministratorAccess through two active access keys (a rotation
+never finished), a monitoring key over a year old, a finance user who stopped signing in
+months ago, CloudShell full access for every developer, an expired certificate left in IAM,
 and a CI role trusted by another account that carries an `Action: "*"` policy.
+
+moto stamps every credential with the current time; the demo ages some of them in moto's
+backend (moto documents setting these fields), because an account without history would show
+none of the ageing findings.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -63,6 +71,8 @@ def build(session: boto3.Session, regions: Sequence[str]) -> None:
         for arn in arns:
             iam.attach_group_policy(GroupName=group, PolicyArn=arn)
     iam.attach_group_policy(GroupName="Developers", PolicyArn=policies["acme-deploy-ecs"])
+    # "So they can run the CLI from the browser": file upload and download included.
+    iam.attach_group_policy(GroupName="Developers", PolicyArn=f"{AWS_POLICY}AWSCloudShellFullAccess")
     for name, (groups, console, mfa, key, department) in USERS.items():
         _user(iam, name, groups, console=console, mfa=mfa, key=key, department=department)
 
@@ -74,7 +84,12 @@ def build(session: boto3.Session, regions: Sequence[str]) -> None:
         PolicyDocument=_doc(_allow(["s3:GetObject", "s3:ListBucket"],
                                    ["arn:aws:s3:::acme-prod-uploads", "arn:aws:s3:::acme-prod-uploads/*"])),
     )
+    # The key was rotated in 2024 and the new one deployed, but the old one never deactivated.
+    iam.create_access_key(UserName="svc-terraform")
     _roles(iam, policies)
+    account = session.client("sts", region_name=regions[0]).get_caller_identity()["Account"]
+    _identity(iam, account)
+    _age_credentials(account)
 
 
 def _customer_policies(iam: Any) -> dict[str, str]:
@@ -134,3 +149,100 @@ def _roles(iam: Any, policies: dict[str, str]) -> None:
     iam.attach_role_policy(RoleName="acme-billing-exporter",
                            PolicyArn=f"{AWS_POLICY}service-role/AWSLambdaBasicExecutionRole")
     iam.attach_role_policy(RoleName="acme-billing-exporter", PolicyArn=policies["acme-billing-export"])
+
+
+# name -> (days since the user was created, password last used, {key index: (created, last used)}),
+# in days before the demo runs; None: never used.
+HISTORY: dict[str, tuple[int, int | None, dict[int, tuple[int, int | None]]]] = {
+    "alice.martin": (900, 1, {}),
+    "bob.nguyen": (700, 3, {0: (30, 2)}),
+    "carol.schmidt": (400, 6, {}),
+    "dave.okafor": (600, 120, {}),  # moved to another team in spring; the login stayed
+    "erin.walsh": (20, None, {}),  # joined three weeks ago, has not signed in yet
+    "svc-terraform": (800, None, {0: (400, 2), 1: (150, None)}),
+    "svc-datadog": (500, None, {0: (430, 1)}),
+}
+
+
+def _age_credentials(account: str) -> None:
+    """Give users and keys the history a three-year-old account has (moto creates them "now")."""
+    from moto.iam.models import AccessKeyLastUsed, iam_backends  # noqa: PLC0415 - the demo runs in moto
+
+    users = iam_backends[account]["aws"].users
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # moto keeps naive UTC times
+
+    def ago(days: int) -> dt.datetime:
+        return now - dt.timedelta(days=days)
+
+    for name, (created, signed_in, keys) in HISTORY.items():
+        user = users[name]
+        user.create_date = ago(created)
+        if signed_in is not None:
+            user.password_last_used = ago(signed_in)  # type: ignore[assignment]  # moto types it as None
+        for index, (key_created, key_used) in keys.items():
+            key = user.access_keys[index]
+            key.create_date = ago(key_created)
+            if key_used is not None:
+                key.last_used = AccessKeyLastUsed(timestamp=ago(key_used), service="s3", region="eu-west-1")
+
+
+def _identity(iam: Any, account: str) -> None:
+    """Okta through SAML, GitHub Actions through OIDC, a support role and a forgotten certificate."""
+    iam.create_saml_provider(Name="AcmeOkta", SAMLMetadataDocument=_okta_metadata())
+    iam.create_open_id_connect_provider(
+        Url="https://token.actions.githubusercontent.com", ClientIDList=["sts.amazonaws.com"],
+        ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"])
+    iam.create_role(
+        RoleName="acme-aws-support", Description="Opens and follows AWS Support cases",
+        AssumeRolePolicyDocument=_doc({
+            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+            "Action": "sts:AssumeRole", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}))
+    iam.attach_role_policy(RoleName="acme-aws-support", PolicyArn=f"{AWS_POLICY}AWSSupportAccess")
+    # Uploaded for the old API load balancer in 2019; the load balancer moved to ACM, the
+    # certificate stayed (and expired).
+    body, key = _expired_certificate("api-legacy.acme.example")
+    iam.upload_server_certificate(ServerCertificateName="acme-legacy-api-2019", CertificateBody=body,
+                                  PrivateKey=key)
+
+
+def _okta_metadata() -> str:
+    """IdP metadata as Okta exports it (IAM requires at least 1,000 characters)."""
+    certificate = "MIIDpDCCAoygAwIBAgIGAYx" + "A" * 900 + "=="
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+        'entityID="http://www.okta.com/exk1acmeokta0demo">'
+        '<md:IDPSSODescriptor WantAuthnRequestsSigned="false" '
+        'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        '<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">'
+        f"<ds:X509Data><ds:X509Certificate>{certificate}</ds:X509Certificate></ds:X509Data>"
+        "</ds:KeyInfo></md:KeyDescriptor>"
+        "<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified</md:NameIDFormat>"
+        '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" '
+        'Location="https://acme.okta.com/app/amazon_aws/exk1acmeokta0demo/sso/saml"/>'
+        "</md:IDPSSODescriptor></md:EntityDescriptor>"
+    )
+
+
+def _expired_certificate(hostname: str) -> tuple[str, str]:
+    """A self-signed certificate (PEM) and its key, valid from March 2019 to March 2020."""
+    from cryptography import x509  # noqa: PLC0415 - a moto dependency; only the demo needs it
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
+    from cryptography.x509.oid import NameOID  # noqa: PLC0415
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Acme Corp")])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(dt.datetime(2019, 3, 1, tzinfo=dt.UTC))
+        .not_valid_after(dt.datetime(2020, 3, 1, tzinfo=dt.UTC))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption())
+    return certificate.public_bytes(serialization.Encoding.PEM).decode(), pem_key.decode()
