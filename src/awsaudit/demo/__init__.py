@@ -57,10 +57,19 @@ def build_account(regions: tuple[str, ...] = REGIONS) -> None:
     """Create Acme's resources in the (already active) moto backend."""
     import boto3  # noqa: PLC0415
 
-    from awsaudit.demo import databases, governance, iam, logging, network, restricted, s3  # noqa: PLC0415
+    from awsaudit.demo import (  # noqa: PLC0415
+        databases,
+        governance,
+        iam,
+        logging,
+        monitoring,
+        network,
+        restricted,
+        s3,
+    )
 
     session = boto3.Session(region_name=regions[0])
-    for area in (iam, network, s3, logging, governance, databases, restricted):
+    for area in (iam, network, s3, logging, monitoring, governance, databases, restricted):
         area.build(session, regions)
 
 
