@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 from botocore.stub import Stubber
 
@@ -19,6 +20,12 @@ from tests.conftest import ACCOUNT, REGION
 def analyzer(name: str, type: str = "ACCOUNT", status: str = "ACTIVE") -> Json:
     return {"arn": f"arn:aws:access-analyzer:{REGION}:{ACCOUNT}:analyzer/{name}", "name": name, "type": type,
             "createdAt": "2024-05-01T10:00:00Z", "status": status}
+
+
+@pytest.fixture
+def ctx(aws_credentials: None) -> Context:
+    """No moto here: the Stubber answers every call, and fails the test on any it was not given."""
+    return Context(boto3.Session(region_name=REGION), ACCOUNT, REGION)
 
 
 @pytest.fixture
