@@ -64,14 +64,8 @@ def render(report: Report) -> str:
             "errors": sum(f.status is Status.UNKNOWN for f in findings),
             "skipped": sum(f.status in (Status.MANUAL, Status.MUTED) for f in findings),
         }
-        suite = ET.SubElement(
-            root,
-            "testsuite",
-            name=check_id,
-            timestamp=text(report.info.evaluated_at),
-            time="0",
-            **{k: str(v) for k, v in counts.items()},
-        )
+        attributes = {"name": check_id, "timestamp": text(report.info.evaluated_at), "time": "0"}
+        suite = ET.SubElement(root, "testsuite", attributes | {k: str(v) for k, v in counts.items()})
         ET.SubElement(suite, "properties").extend(
             [
                 ET.Element("property", name="title", value=text(findings[0].title)),
