@@ -235,6 +235,10 @@ def message(doc: Json, check: Check = IAM) -> str:
     (account(filters=[metric_filter(MISSING_DETACH)]),
      "No metric filter on log group acme-cloudtrail catches IAM policy changes: the closest, "
      "iam-policy-changes, does not catch DetachGroupPolicy"),
+    (account(filters=[metric_filter('{ $.eventName = "ConsoleLogin" }')]),
+     "No metric filter on log group acme-cloudtrail catches IAM policy changes: none of its 1 metric "
+     "filter(s) matches any of DeleteGroupPolicy, DeleteRolePolicy, DeleteUserPolicy, PutGroupPolicy, "
+     "PutRolePolicy and 11 more"),
     (account(filters=[metric_filter('{ $.eventSource = "iam.amazonaws.com" }')]),
      "also matches normal activity (a iam:ListPolicies call)"),
     (account(filters=[metric_filter("{ ($.eventName = CreatePolicy }")]),

@@ -64,10 +64,17 @@ class Coverage:
             return f"has a pattern that could not be parsed ({self.error}), so it matches nothing"
         problems = []
         if self.missed:
-            problems.append(f"does not catch {', '.join(self.missed)}")
+            problems.append(f"does not catch {listing(self.missed)}")
         if self.overbroad:
-            problems.append(f"also matches normal activity ({', '.join(self.overbroad)})")
+            problems.append(f"also matches normal activity ({listing(self.overbroad)})")
         return " and ".join(problems)
+
+
+def listing(labels: tuple[str, ...], shown: int = 5) -> str:
+    """A readable list for a finding: the first few labels, then how many more."""
+    if len(labels) <= shown:
+        return ", ".join(labels)
+    return f"{', '.join(labels[:shown])} and {len(labels) - shown} more"
 
 
 @lru_cache(maxsize=4096)
@@ -303,10 +310,13 @@ class _Chain:
                                f"nothing catches {self.control.topic}", {**evidence, "metric_filters": []})
         elif not covering:
             closest, why = max(near, key=lambda pair: pair[1].closeness)
+            if why.error is None and len(why.missed) == len(self.control.catch):
+                detail = (f"none of its {len(near)} metric filter(s) matches any of "
+                          f"{listing(tuple(s.label for s in self.control.catch))}")
+            else:
+                detail = f"the closest, {closest.get('filterName')}, {why.explain()}"
             self.fell_short(
-                1,
-                f"No metric filter on log group {name} catches {self.control.topic}: the closest, "
-                f"{closest.get('filterName')}, {why.explain()}",
+                1, f"No metric filter on log group {name} catches {self.control.topic}: {detail}",
                 {**evidence,
                  "metric_filters": [{**_filter_summary(f), "problem": c.explain()} for f, c in near]},
             )
