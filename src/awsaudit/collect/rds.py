@@ -20,12 +20,15 @@ class Listing(NamedTuple):
     result_key: str
     iam_action: str
     arn_field: str  # the resource's own ARN field
+    arn_type: str  # ARN resource type, for answers that lack the ARN field: arn:...:rds:R:A:{type}:{id}
+    id_field: str
 
 
 LISTINGS = (
     Listing("describe_db_instances", "db_instances", "DBInstances", "rds:DescribeDBInstances",
-            "DBInstanceArn"),
-    Listing("describe_db_clusters", "db_clusters", "DBClusters", "rds:DescribeDBClusters", "DBClusterArn"),
+            "DBInstanceArn", "db", "DBInstanceIdentifier"),
+    Listing("describe_db_clusters", "db_clusters", "DBClusters", "rds:DescribeDBClusters",
+            "DBClusterArn", "cluster", "DBClusterIdentifier"),
 )
 
 SCOPE = "regional"
@@ -41,5 +44,6 @@ def collect(ctx: Context) -> Json:
         if items is ABSENT:
             continue
         for item in items:
-            item["_arn"] = item[listing.arn_field]
+            item["_arn"] = item.get(listing.arn_field) or ctx.arn(
+                "rds", f"{listing.arn_type}:{item[listing.id_field]}")
     return data
