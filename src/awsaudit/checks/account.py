@@ -1,0 +1,317 @@
+"""Account checks: the account's place in an AWS Organization (ACCT-1), no workloads in the
+management account (ACCT-2, CIS 2.1.3), a cost budget that alerts (ACCT-3), and the account's
+contacts (CIS 2.2, 2.3). The organization's own configuration is checked in organizations.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from awsaudit.checks._organization import is_management, limited, organizations_data, summary
+from awsaudit.checks._registry import ACCOUNT, Missing, check, need
+from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, manual, ok
+
+# --- ACCT-1 ---------------------------------------------------------------------------------------
+
+
+@check(
+    "organizations_multi_account_organization",
+    title="The account belongs to an AWS Organization with a management account and member accounts",
+    severity=Severity.MEDIUM,
+    objective=Objective.INTEGRITY,
+    over="organizations.organization",
+    remediation=Remediation(
+        console=(
+            "From a new, empty account meant only for governance, open AWS Organizations and choose "
+            "Create an organization (all features).",
+            "Create (or invite) one member account per project, environment or business unit.",
+            "Move workloads into those member accounts; keep the management account for governance.",
+        ),
+        cli="aws organizations create-organization --feature-set ALL && "
+            "aws organizations create-account --account-name {project}-prod --email {email}",
+        terraform='resource "aws_organizations_organization" "this" {\n'
+                  '  feature_set = "ALL"\n'
+                  "}\n\n"
+                  'resource "aws_organizations_account" "prod" {\n'
+                  '  name  = "acme-prod"\n'
+                  '  email = "aws+prod@example.com"\n'
+                  "}",
+    ),
+)
+def organizations_multi_account_organization(organization: Json, account: Json) -> Outcome:
+    """Separate accounts are AWS's strongest isolation boundary: a compromised or misconfigured
+    project account cannot reach the others, costs and quotas are separated, and a central
+    management account can apply guardrails, logging and security services to all of them.
+    A single standalone account puts every workload and every administrator in one blast radius."""
+    org = need(organization, "Organization")
+    if org is None:
+        return fail("The account belongs to no AWS Organization", evidence={"Organization": None})
+    if not is_management(org, account):
+        return ok(f"Member account of organization {org.get('Id')}, managed by account "
+                  f"{org.get('MasterAccountId')}", evidence=summary(org))
+    accounts = need(organizations_data(account), "accounts")
+    active = [a for a in accounts if a.get("Status", "ACTIVE") == "ACTIVE"]
+    evidence = {**summary(org), "accounts": limited([{"Id": a.get("Id"), "Name": a.get("Name")}
+                                                       for a in active])}
+    if len(active) > 1:
+        return ok(f"Organization {org.get('Id')} has {len(active)} active accounts; this account "
+                  f"({org.get('MasterAccountId')}) is its management account", evidence=evidence)
+    return fail(f"Organization {org.get('Id')} holds only its management account: no member accounts "
+                "separate the projects", evidence=evidence)
+
+
+# --- ACCT-2 / CIS 2.1.3 ---------------------------------------------------------------------------
+
+INACTIVE_INSTANCE = frozenset({"terminated", "shutting-down"})
+
+
+def _reason(data: Json | None, key: str) -> str:
+    """Why data[key] is absent: the recorded error, or 'not collected'."""
+    return str(((data or {}).get("_errors") or {}).get(key, "not collected"))
+
+
+def _region_items(account: Json, service: str, key: str, gaps: list[str]) -> Iterator[tuple[str, Json]]:
+    """(region, item) of a regional collection in every scanned region; a region without it is a gap."""
+    regions: dict[str, Json] = account.get("regions") or {}
+    if not regions:
+        gaps.append(f"{service}.{key}: no region was scanned")
+    for region, services in sorted(regions.items()):
+        data = services.get(service)
+        if data is None or key not in data:
+            gaps.append(f"{service}.{key} in {region}: {_reason(data, key)}")
+            continue
+        for item in data[key]:
+            yield region, item
+
+
+def _infrastructure_buckets(account: Json, gaps: list[str]) -> set[str]:
+    """Buckets that hold logs (CloudTrail, Config, S3 access logs, flow logs), which a management
+    account is expected to have; S3 data buckets are workloads."""
+    names: set[str] = set()
+    for _, trail in _region_items(account, "cloudtrail", "trails", gaps):
+        if trail.get("S3BucketName"):
+            names.add(trail["S3BucketName"])
+    for services in (account.get("regions") or {}).values():
+        config = (services.get("config") or {}).get("region") or {}
+        for channel in config.get("DeliveryChannels") or []:
+            if channel.get("s3BucketName"):
+                names.add(channel["s3BucketName"])
+        for flow in (services.get("ec2") or {}).get("flow_logs") or []:
+            destination = str(flow.get("LogDestination") or "")
+            if flow.get("LogDestinationType") == "s3" and destination.startswith("arn:"):
+                names.add(destination.split(":::", 1)[-1].split("/", 1)[0])
+    for bucket in ((account.get("global") or {}).get("s3") or {}).get("buckets") or []:
+        target = (bucket.get("Logging") or {}).get("TargetBucket")
+        if target:
+            names.add(target)
+    return names
+
+
+def _workloads(account: Json) -> tuple[dict[str, list[str]], list[str], list[str]]:
+    """(workloads found by kind, parts examined, gaps) in the scanned account."""
+    found: dict[str, list[str]] = {}
+    gaps: list[str] = []
+    part_gaps: list[str] = []
+    examined = ["EC2 instances", "RDS DB instances", "S3 buckets"]
+    for region, instance in _region_items(account, "ec2", "instances", gaps):
+        if (instance.get("State") or {}).get("Name") not in INACTIVE_INSTANCE:
+            found.setdefault("EC2 instances", []).append(f"{region}: {instance.get('InstanceId')}")
+    for region, db in _region_items(account, "rds", "db_instances", gaps):
+        found.setdefault("RDS DB instances", []).append(f"{region}: {db.get('DBInstanceIdentifier')}")
+    regions: dict[str, Json] = account.get("regions") or {}
+    if any("lambda" in services for services in regions.values()):
+        examined.append("Lambda functions")
+        for region, function in _region_items(account, "lambda", "functions", gaps):
+            found.setdefault("Lambda functions", []).append(f"{region}: {function.get('FunctionName')}")
+    s3 = (account.get("global") or {}).get("s3")
+    if s3 is None or "buckets" not in s3:
+        gaps.append(f"s3.buckets: {_reason(s3, 'buckets')}")
+    else:
+        infrastructure = _infrastructure_buckets(account, part_gaps)
+        data_buckets = [b.get("Name") for b in s3["buckets"] if b.get("Name") not in infrastructure]
+        if data_buckets and part_gaps:
+            gaps.append(f"S3 buckets cannot be told from trail buckets ({'; '.join(part_gaps)})")
+        elif data_buckets:
+            found["S3 buckets (not trail, Config or log buckets)"] = data_buckets
+    return found, examined, gaps
+
+
+@check(
+    "organizations_management_account_no_workloads",
+    title="The organization's management account runs no workloads",
+    severity=Severity.HIGH,
+    objective=Objective.INTEGRITY,
+    over="organizations.organization",
+    remediation=Remediation(
+        console=(
+            "Create a member account for the workloads (AWS Organizations > Add an AWS account).",
+            "Migrate the EC2 instances, databases and data buckets listed in the evidence into it.",
+            "Delete them from the management account and keep that account for billing and governance.",
+        ),
+        cli="aws organizations create-account --account-name {workload}-prod --email {email}",
+        terraform='resource "aws_organizations_account" "workloads" {\n'
+                  '  name  = "acme-prod"\n'
+                  '  email = "aws+prod@example.com"\n'
+                  "}",
+    ),
+)
+def organizations_management_account_no_workloads(organization: Json, account: Json) -> Outcome:
+    """Service control policies never apply to the management account, and whoever controls it
+    controls every account of the organization. Workloads there (instances, databases, data
+    buckets) widen the most privileged account's attack surface with every application's
+    vulnerabilities and operators, and no guardrail can contain them."""
+    org = need(organization, "Organization")
+    if org is None:
+        return ok("Not in an organization: there is no management account to keep free of workloads "
+                  "(the missing organization is the multi-account finding)", evidence={"Organization": None})
+    if not is_management(org, account):
+        return ok(f"Not the management account of organization {org.get('Id')} (that is "
+                  f"{org.get('MasterAccountId')})", evidence=summary(org))
+    found, examined, gaps = _workloads(account)
+    evidence: Json = {"examined": examined, **{kind: limited(items) for kind, items in found.items()}}
+    if found:
+        if gaps:
+            evidence["not collected"] = gaps
+        kinds = ", ".join(f"{len(items)} {kind}" for kind, items in found.items())
+        return fail(f"The management account runs workloads: {kinds}", evidence=evidence)
+    if gaps:
+        raise Missing("workload inventory", "; ".join(gaps))
+    return ok(f"No workload found in the management account ({', '.join(examined)} examined)",
+              evidence=evidence)
+
+
+# --- ACCT-3 -------------------------------------------------------------------------------------
+
+
+def _budget_summary(budget: Json) -> Json:
+    summary = {k: budget.get(k) for k in ("BudgetName", "BudgetType", "TimeUnit", "BudgetLimit")}
+    if "Notifications" in budget:
+        summary["Notifications"] = budget["Notifications"]
+    return summary
+
+
+@check(
+    "budgets_budget_with_notification",
+    title="A cost budget alerts someone when the account's spending exceeds it",
+    severity=Severity.LOW,
+    objective=Objective.AVAILABILITY,
+    over=ACCOUNT,
+    remediation=Remediation(
+        console=(
+            "Open Billing and Cost Management > Budgets and choose Create budget.",
+            "Choose a cost budget with a monthly amount that fits the account's expected spend.",
+            "Add an alert threshold (e.g. 80% actual and 100% forecasted) with an e-mail or SNS subscriber.",
+        ),
+        cli="aws budgets create-budget --account-id {account} "
+            "--budget BudgetName=monthly-cost,BudgetType=COST,TimeUnit=MONTHLY,"
+            "BudgetLimit={Amount=1000,Unit=USD} --notifications-with-subscribers "
+            "'[{\"Notification\":{\"NotificationType\":\"ACTUAL\",\"ComparisonOperator\":\"GREATER_THAN\","
+            "\"Threshold\":80},\"Subscribers\":[{\"SubscriptionType\":\"EMAIL\","
+            "\"Address\":\"finops@example.com\"}]}]'",
+        terraform='resource "aws_budgets_budget" "monthly" {\n'
+                  '  name         = "monthly-cost"\n'
+                  '  budget_type  = "COST"\n'
+                  '  limit_amount = "1000"\n'
+                  '  limit_unit   = "USD"\n'
+                  '  time_unit    = "MONTHLY"\n\n'
+                  "  notification {\n"
+                  '    comparison_operator        = "GREATER_THAN"\n'
+                  "    threshold                  = 80\n"
+                  '    threshold_type             = "PERCENTAGE"\n'
+                  '    notification_type          = "ACTUAL"\n'
+                  '    subscriber_email_addresses = ["finops@example.com"]\n'
+                  "  }\n"
+                  "}",
+    ),
+)
+def budgets_budget_with_notification(account: Json) -> Outcome:
+    """Stolen credentials are most often used to mine crypto-currency or send spam on the victim's
+    bill, and a runaway deployment can do the same damage by mistake. A budget that notifies
+    someone caps the time such misuse goes unnoticed to hours instead of the next invoice."""
+    data = (account.get("global") or {}).get("budgets")
+    if data is None:
+        raise Missing("budgets", "not collected")
+    budgets = need(data, "budgets")
+    if not budgets:
+        return fail("The account has no budget", evidence={"budgets": []})
+    alerting = [b for b in budgets if b.get("Notifications")]
+    if alerting:
+        names = ", ".join(str(b.get("BudgetName")) for b in alerting)
+        # A notification always has a subscriber: AWS deletes it with its last subscriber.
+        return ok(f"Budget(s) {names} notify subscribers", evidence=[_budget_summary(b) for b in alerting])
+    unread = [b for b in budgets if "Notifications" not in b]
+    if unread:
+        reasons = "; ".join(f"{b.get('BudgetName')}: {(b.get('_errors') or {}).get('Notifications')}"
+                            for b in unread)
+        raise Missing("Notifications", reasons)
+    return fail(f"None of the {len(budgets)} budget(s) has a notification",
+                evidence=[_budget_summary(b) for b in budgets])
+
+
+# --- CIS 2.2 and 2.3 ------------------------------------------------------------------------------
+
+
+@check(
+    "account_contact_details_current",
+    title="The account's contact details are current and reach more than one person",
+    severity=Severity.LOW,
+    objective=Objective.AVAILABILITY,
+    over="account.contacts",
+    remediation=Remediation(
+        console=(
+            "Open the account menu > Account > Contact information > Edit.",
+            "Set a company address and a phone number staffed by more than one person; use a "
+            "distribution-list e-mail for the root user.",
+            "Fill in the billing, operations and security alternate contacts below it.",
+        ),
+        cli="aws account put-contact-information --contact-information "
+            "FullName={name},AddressLine1={address},City={city},CountryCode={country},"
+            "PostalCode={postal_code},PhoneNumber={phone}",
+    ),
+)
+def account_contact_details_current(contacts: Json) -> Outcome:
+    """AWS uses the account's contacts to warn of abuse, compromise or a suspended account, and
+    to verify the owner when access must be recovered. Stale or single-person contacts mean those
+    warnings reach nobody, or a person who has left."""
+    info = need(contacts, "ContactInformation")
+    alternate = contacts.get("AlternateContacts") or {}
+    evidence = {"ContactInformation": info,
+                "AlternateContacts": {k: v for k, v in alternate.items() if not k.startswith("_")}}
+    if info is None:
+        return fail("The account has no contact information", evidence=evidence)
+    return manual("Confirm with the account owner that this contact information (and the root e-mail "
+                  "address) is current and reaches a team rather than one person", evidence=evidence)
+
+
+@check(
+    "account_security_contact_registered",
+    title="A security alternate contact is registered for the account",
+    severity=Severity.MEDIUM,
+    objective=Objective.INTEGRITY,
+    over="account.contacts",
+    remediation=Remediation(
+        console=(
+            "Open the account menu > Account > Alternate contacts > Edit.",
+            "Under Security contact, enter the security team's name, title, distribution-list e-mail "
+            "and phone number; save.",
+        ),
+        cli="aws account put-alternate-contact --alternate-contact-type SECURITY "
+            "--name {name} --title {title} --email-address {email} --phone-number {phone}",
+        terraform='resource "aws_account_alternate_contact" "security" {\n'
+                  '  alternate_contact_type = "SECURITY"\n'
+                  '  name                   = "Security team"\n'
+                  '  title                  = "Security operations"\n'
+                  '  email_address          = "security@example.com"\n'
+                  '  phone_number           = "+1-555-0100"\n'
+                  "}",
+    ),
+)
+def account_security_contact_registered(contacts: Json) -> Outcome:
+    """AWS sends security notifications (exposed credentials, abuse reports, compromise
+    indicators) to the security alternate contact. Without one, they go to the root address,
+    often a billing or former employee's mailbox, and an incident is noticed late or not at all."""
+    security = need(need(contacts, "AlternateContacts"), "SECURITY")
+    if security is None:
+        return fail("No security alternate contact is registered", evidence={"SECURITY": None})
+    return ok(f"Security contact: {security.get('Name')} <{security.get('EmailAddress')}>",
+              evidence={"SECURITY": security})
