@@ -14,6 +14,8 @@ from types import ModuleType
 
 # One line per collector module; each declares SCOPE, PRODUCES, ACTIONS and collect(ctx).
 from awsaudit.collect import accessanalyzer as _accessanalyzer
+from awsaudit.collect import account as _account
+from awsaudit.collect import budgets as _budgets
 from awsaudit.collect import cloudtrail as _cloudtrail
 from awsaudit.collect import cloudwatch as _cloudwatch
 from awsaudit.collect import config as _config
@@ -22,6 +24,7 @@ from awsaudit.collect import efs as _efs
 from awsaudit.collect import iam as _iam
 from awsaudit.collect import kms as _kms
 from awsaudit.collect import logs as _logs
+from awsaudit.collect import organizations as _organizations
 from awsaudit.collect import rds as _rds
 from awsaudit.collect import s3 as _s3
 from awsaudit.collect import securityhub as _securityhub
@@ -53,6 +56,9 @@ MODULES: tuple[ModuleType, ...] = (
     _logs,
     _cloudwatch,
     _sns,
+    _organizations,
+    _budgets,
+    _account,
 )
 
 

@@ -58,6 +58,7 @@ def build_account(regions: tuple[str, ...] = REGIONS) -> None:
     import boto3  # noqa: PLC0415
 
     from awsaudit.demo import (  # noqa: PLC0415
+        account,
         databases,
         governance,
         iam,
@@ -69,7 +70,7 @@ def build_account(regions: tuple[str, ...] = REGIONS) -> None:
     )
 
     session = boto3.Session(region_name=regions[0])
-    for area in (iam, network, s3, logging, monitoring, governance, databases, restricted):
+    for area in (iam, network, s3, logging, monitoring, governance, databases, account, restricted):
         area.build(session, regions)
 
 
@@ -77,10 +78,11 @@ def collect_demo(progress: Progress | None = None, regions: tuple[str, ...] = RE
     """Build the demo account and collect it with the real scanner; returns the snapshot."""
     import boto3  # noqa: PLC0415
 
-    from awsaudit.demo import restricted  # noqa: PLC0415
+    from awsaudit.demo import account, restricted  # noqa: PLC0415
 
     with simulated_aws():
         build_account(regions)
         session = boto3.Session(region_name=regions[0])
         restricted.enforce(session)  # the auditor's role is denied on the HR bucket, as in real life
+        account.simulate(session)  # answers the read-only calls moto lacks, as AWS would for Acme
         return scan_account(session, ScanOptions(regions=regions, progress=progress))
