@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from awsaudit.report import Report
 
 MAX_ROWS = 200
-_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+_PUNCTUATION = re.compile(r"([\\`*_{}\[\]|~])")
+"""Inline Markdown syntax; line-start syntax (#, -, +, 1.) cannot occur: every value follows other text."""
 STATUSES = (Status.FAIL, Status.UNKNOWN, Status.MANUAL, Status.MUTED, Status.PASS)
 
 
