@@ -40,7 +40,7 @@ def test_demo_governance_yields_pass_and_fail(ctx: Context, session: boto3.Sessi
     assert {(f.status, f.message) for f in unsimulated} == {
         (Status.UNKNOWN, "analyzers not collected: 404")}
 
-    demo.simulate(session, HOME)  # before the clients are made, as the demo's scan does
+    demo.simulate(session)  # before the clients are made, as the demo's scan does
     scan = Context(session, ACCOUNT, HOME)
     snapshot = collect(scan)
     findings = evaluate(snapshot, CHECKS)

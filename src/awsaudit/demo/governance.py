@@ -104,8 +104,10 @@ def _config_bucket(session: boto3.Session, region: str, bucket: str, account: st
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
 
 
-def simulate(session: boto3.Session, home: str) -> None:
-    """Answer ListAnalyzers on this session as AWS would for Acme: one active analyzer, in `home`."""
+def simulate(session: boto3.Session) -> None:
+    """Answer ListAnalyzers on this session as AWS would for Acme: one active analyzer, in the
+    session's region (the home region); call it before the scan makes its clients."""
+    home = session.region_name
     account = session.client("sts", region_name=home).get_caller_identity()["Account"]
     analyzer: Json = {
         "arn": f"arn:aws:access-analyzer:{home}:{account}:analyzer/{ANALYZER}", "name": ANALYZER,
