@@ -152,7 +152,7 @@ def bucket(name: str, logging_to: str | None = None) -> Json:
 
 LOG_BUCKETS = {"buckets": [bucket(TRAIL_BUCKET, ACCESS_LOGS), bucket(ACCESS_LOGS)]}
 TERMINATED = {"InstanceId": "i-old", "State": {"Name": "terminated"}}
-RUNNING = {"InstanceId": "i-web", "State": {"Name": "running"}}
+RUNNING = {"InstanceId": "i-web", "State": {"Name": "running"}, "Tags": [{"Key": "Name", "Value": "web"}]}
 FLOW_LOG_BUCKET = {"LogDestinationType": "s3", "LogDestination": "arn:aws:s3:::acme-flow-logs/vpc"}
 
 
@@ -390,7 +390,7 @@ def test_member_account_says_why_the_structure_is_unknown() -> None:
 
 def test_workload_evidence_lists_what_was_found_and_what_was_not_read() -> None:
     result = outcome(WORKLOADS, "instance-found-though-rds-unreadable")
-    assert result.evidence["EC2 instances"]["items"] == ["eu-west-1: i-web"]
+    assert result.evidence["EC2 instances"]["items"] == ["eu-west-1: i-web (web)"]
     gaps = result.evidence["not collected"]
     assert any("rds.db_instances in eu-west-1: AccessDeniedException" in g for g in gaps)
     data = outcome(WORKLOADS, "data-bucket")

@@ -115,7 +115,9 @@ def _workloads(account: Json) -> tuple[dict[str, list[str]], list[str], list[str
     examined = ["EC2 instances", "RDS DB instances", "S3 buckets"]
     for region, instance in _region_items(account, "ec2", "instances", gaps):
         if (instance.get("State") or {}).get("Name") not in INACTIVE_INSTANCE:
-            found.setdefault("EC2 instances", []).append(f"{region}: {instance.get('InstanceId')}")
+            name = next((t.get("Value") for t in instance.get("Tags") or [] if t.get("Key") == "Name"), None)
+            label = f"{instance.get('InstanceId')} ({name})" if name else instance.get("InstanceId")
+            found.setdefault("EC2 instances", []).append(f"{region}: {label}")
     for region, db in _region_items(account, "rds", "db_instances", gaps):
         found.setdefault("RDS DB instances", []).append(f"{region}: {db.get('DBInstanceIdentifier')}")
     regions: dict[str, Json] = account.get("regions") or {}
