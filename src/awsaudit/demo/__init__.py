@@ -78,11 +78,12 @@ def collect_demo(progress: Progress | None = None, regions: tuple[str, ...] = RE
     """Build the demo account and collect it with the real scanner; returns the snapshot."""
     import boto3  # noqa: PLC0415
 
-    from awsaudit.demo import account, restricted  # noqa: PLC0415
+    from awsaudit.demo import account, governance, restricted  # noqa: PLC0415
 
     with simulated_aws():
         build_account(regions)
         session = boto3.Session(region_name=regions[0])
         restricted.enforce(session)  # the auditor's role is denied on the HR bucket, as in real life
         account.simulate(session)  # answers the read-only calls moto lacks, as AWS would for Acme
+        governance.simulate(session)  # IAM Access Analyzer, which moto lacks
         return scan_account(session, ScanOptions(regions=regions, progress=progress))
