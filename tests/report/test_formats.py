@@ -21,7 +21,7 @@ from py_ocsf_models.events.findings.detection_finding import DetectionFinding
 from awsaudit.errors import InputError
 from awsaudit.report import FORMATS, Report, parse_formats
 from awsaudit.report.json_report import schema
-from tests.report.conftest import FORMULA, HOSTILE, IMG, MARKDOWN, SAFE_BUCKET, SCRIPT, XML
+from tests.report.hostile import FORMULA, HOSTILE, IMG, MARKDOWN, SAFE_BUCKET, SCRIPT, XML
 
 
 def test_every_format_is_written(outputs: dict[str, Path]) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from awsaudit.report import Report
 from awsaudit.report.html import data_blob, script_json
-from tests.report.conftest import IMG, SAFE_BUCKET, SCRIPT
+from tests.report.hostile import IMG, SAFE_BUCKET, SCRIPT
 
 
 class Tags(HTMLParser):

@@ -93,7 +93,9 @@
     };
   }
 
+  let timer = 0;
   function apply() {
+    clearTimeout(timer); // a pending search would re-render (and close what was just opened)
     const f = currentFilter();
     const terms = f.text ? f.text.split(/\s+/) : [];
     const texts = terms.length ? searchText() : null;
@@ -265,7 +267,6 @@
     $("findings").scrollIntoView();
   }
 
-  let timer = 0;
   $("filters").addEventListener("change", apply);
   $("filters").addEventListener("submit", (event) => event.preventDefault());
   $("f-text").addEventListener("input", () => {
