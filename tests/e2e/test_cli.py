@@ -45,9 +45,15 @@ def test_demo_writes_every_output(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert {p.name for p in out.iterdir()} >= {
         "snapshot.json.gz",
-        "findings.json",
         "summary.txt",
+        "findings.json",
         "report.html",
+        "findings.csv",
+        "report.md",
+        "junit.xml",
+        "findings.sarif",
+        "findings.ocsf.json",
+        "findings.asff.json",
     }
     document = json.loads((out / "findings.json").read_text())
     findings = document["findings"]
