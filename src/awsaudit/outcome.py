@@ -16,6 +16,7 @@ def exit_code(findings: list[Finding], fail_on: Severity | None, fail_on_unknown
         return EXIT_SCAN_ERROR
     if fail_on is None:
         return EXIT_OK
+    # MUTED (an accepted risk in the mutelist), MANUAL and PASS never gate.
     gating = {Status.FAIL, Status.UNKNOWN} if fail_on_unknown else {Status.FAIL}
     if any(f.status in gating and f.severity.rank >= fail_on.rank for f in findings):
         return EXIT_FINDINGS
