@@ -113,6 +113,8 @@ class Context:
 
 
 def _error(exc: Exception) -> tuple[str, str]:
+    if isinstance(exc, NotImplementedError):
+        return "NotImplemented", str(exc)
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
@@ -152,7 +154,8 @@ def call(
         else:
             response = getattr(client, operation)(**params)
             value = response.get(select) if select is not None else response
-    except (ClientError, BotoCoreError) as exc:
+    except (ClientError, BotoCoreError, NotImplementedError) as exc:
+        # NotImplementedError: in-process moto, for an operation it lacks (its server answers 500)
         code, message = _error(exc)
         if code in set(unset):
             into[key] = None
