@@ -10,6 +10,9 @@ from awsaudit.checks.network import (
     DATABASE_PORTS,
     VNC_PORTS,
     ec2_default_sg_restricts_all,
+    ec2_sg_admin_ports_company_only,
+    ec2_sg_no_public_all_traffic,
+    ec2_sg_no_public_cifs,
     ec2_sg_no_public_database_ports,
     ec2_sg_no_public_rdp,
     ec2_sg_no_public_ssh,
@@ -17,6 +20,7 @@ from awsaudit.checks.network import (
     open_to_internet,
 )
 from awsaudit.model import Json, Status
+from awsaudit.settings import DEFAULTS, Settings
 from tests.checks.cases import Case
 
 
@@ -116,12 +120,113 @@ CASES = [
     Case(ec2_default_sg_restricts_all, Status.UNKNOWN, "ingress-not-collected", denied(sg(name="default"))),
     Case(ec2_default_sg_restricts_all, Status.UNKNOWN, "egress-not-collected",
          denied(sg(name="default"), "IpPermissionsEgress")),
+    # CIFS (CIS 6.1.2)
+    Case(ec2_sg_no_public_cifs, Status.PASS, "private", sg(rule("tcp", (445, 445), "10.0.0.0/8"))),
+    Case(ec2_sg_no_public_cifs, Status.PASS, "udp-445", sg(rule("udp", (445, 445), WORLD))),
+    Case(ec2_sg_no_public_cifs, Status.FAIL, "ipv4", sg(rule("tcp", (445, 445), WORLD))),
+    Case(ec2_sg_no_public_cifs, Status.FAIL, "range-ipv6", sg(rule("tcp", (135, 445), WORLD6))),
+    Case(ec2_sg_no_public_cifs, Status.UNKNOWN, "rules-not-collected", denied(sg())),
+    # NET-4: nothing but the public ports from the internet
+    Case(ec2_sg_no_public_all_traffic, Status.PASS, "web", sg(rule("tcp", (80, 80), WORLD),
+                                                             rule("tcp", (443, 443), WORLD, WORLD6))),
+    Case(ec2_sg_no_public_all_traffic, Status.PASS, "quic", sg(rule("udp", (443, 443), WORLD6))),
+    Case(ec2_sg_no_public_all_traffic, Status.PASS, "icmp", sg(rule("icmp", (3, 4), WORLD))),
+    Case(ec2_sg_no_public_all_traffic, Status.PASS, "all-traffic-from-vpc",
+         sg(rule("-1", None, "10.0.0.0/8"))),
+    Case(ec2_sg_no_public_all_traffic, Status.PASS, "from-group", sg(rule("-1", None, groups=("sg-0lb",)))),
+    Case(ec2_sg_no_public_all_traffic, Status.FAIL, "all-traffic", sg(rule("-1", None, WORLD))),
+    Case(ec2_sg_no_public_all_traffic, Status.FAIL, "all-traffic-ipv6", sg(rule("-1", (-1, -1), WORLD6))),
+    Case(ec2_sg_no_public_all_traffic, Status.FAIL, "all-tcp", sg(rule("tcp", (0, 65535), WORLD))),
+    Case(ec2_sg_no_public_all_traffic, Status.FAIL, "8080", sg(rule("tcp", (8080, 8080), WORLD))),
+    Case(ec2_sg_no_public_all_traffic, Status.FAIL, "range-around-443", sg(rule("tcp", (442, 444), WORLD))),
+    Case(ec2_sg_no_public_all_traffic, Status.FAIL, "udp-dns", sg(rule("udp", (53, 53), WORLD))),
+    Case(ec2_sg_no_public_all_traffic, Status.FAIL, "gre", sg(rule("47", None, WORLD))),
+    Case(ec2_sg_no_public_all_traffic, Status.UNKNOWN, "rules-not-collected", denied(sg())),
+    # NET-5 with the default settings: no company ranges configured
+    Case(ec2_sg_admin_ports_company_only, Status.PASS, "no-admin-port", sg(rule("tcp", (443, 443), WORLD))),
+    Case(ec2_sg_admin_ports_company_only, Status.PASS, "admin-from-group-only",
+         sg(rule("tcp", (22, 22), groups=("sg-0bastion",)))),
+    Case(ec2_sg_admin_ports_company_only, Status.FAIL, "ssh-from-world", sg(rule("tcp", (22, 22), WORLD))),
+    Case(ec2_sg_admin_ports_company_only, Status.FAIL, "winrm-ipv6-world",
+         sg(rule("tcp", (5986, 5986), WORLD6))),
+    Case(ec2_sg_admin_ports_company_only, Status.MANUAL, "ssh-from-a-range",
+         sg(rule("tcp", (22, 22), "203.0.113.0/24"))),
+    Case(ec2_sg_admin_ports_company_only, Status.MANUAL, "prefix-list",
+         sg({**rule("tcp", (3389, 3389)), "PrefixListIds": [{"PrefixListId": "pl-0office"}]})),
+    Case(ec2_sg_admin_ports_company_only, Status.UNKNOWN, "rules-not-collected", denied(sg())),
+]
+
+COMPANY = Settings(company_cidrs=("203.0.113.0/24", "2001:db8::/32"))
+SETTINGS_CASES = [
+    # (check, settings, group, expected)
+    (ec2_sg_admin_ports_company_only, COMPANY, sg(rule("tcp", (22, 22), "203.0.113.0/24")), Status.PASS),
+    (ec2_sg_admin_ports_company_only, COMPANY, sg(rule("tcp", (22, 22), "203.0.113.128/25")), Status.PASS),
+    (ec2_sg_admin_ports_company_only, COMPANY, sg(rule("tcp", (3389, 3389), "2001:db8:1::/48")), Status.PASS),
+    (ec2_sg_admin_ports_company_only, COMPANY, sg(rule("tcp", (22, 22), "203.0.112.0/23")), Status.FAIL),
+    (ec2_sg_admin_ports_company_only, COMPANY, sg(rule("tcp", (22, 22), "10.0.0.0/8")), Status.FAIL),
+    (ec2_sg_admin_ports_company_only, COMPANY, sg(rule("tcp", (5900, 5900), "2001:db9::/32")), Status.FAIL),
+    (ec2_sg_admin_ports_company_only, COMPANY, sg(rule("-1", None, "198.51.100.0/24")), Status.FAIL),
+    (ec2_sg_admin_ports_company_only, COMPANY, sg(rule("tcp", (8000, 9000), "198.51.100.0/24")), Status.PASS),
+    (ec2_sg_admin_ports_company_only, COMPANY,
+     sg({**rule("tcp", (22, 22)), "PrefixListIds": [{"PrefixListId": "pl-0office"}]}), Status.MANUAL),
+    (ec2_sg_admin_ports_company_only, Settings(admin_ports=(2222,)), sg(rule("tcp", (22, 22), WORLD)),
+     Status.PASS),
+    (ec2_sg_admin_ports_company_only, Settings(admin_ports=(2222,)), sg(rule("tcp", (2222, 2222), WORLD)),
+     Status.FAIL),
+    (ec2_sg_no_public_database_ports, Settings(database_ports=(5433,)), sg(rule("tcp", (5433, 5433), WORLD)),
+     Status.FAIL),
+    (ec2_sg_no_public_database_ports, Settings(database_ports=(5433,)), sg(rule("tcp", (3306, 3306), WORLD)),
+     Status.PASS),
+    (ec2_sg_no_public_all_traffic, Settings(public_ports=(80, 443, 8443)),
+     sg(rule("tcp", (8443, 8443), WORLD)), Status.PASS),
+    (ec2_sg_no_public_all_traffic, Settings(public_ports=()), sg(rule("tcp", (443, 443), WORLD)),
+     Status.FAIL),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_case(case: Case) -> None:
     assert case.run() is case.expected
+
+
+@pytest.mark.parametrize(("check", "settings", "group", "expected"), SETTINGS_CASES,
+                         ids=lambda v: getattr(v, "id", None))
+def test_case_with_settings(check: Any, settings: Settings, group: Json, expected: Status) -> None:
+    assert check.evaluate(group, {}, settings).status is expected
+
+
+def test_every_result_has_evidence() -> None:
+    for case in CASES:
+        outcome = case.check.evaluate(case.resource)
+        assert outcome.status is Status.UNKNOWN or outcome.evidence, case.id
+
+
+def test_database_ports_from_settings_keep_their_names() -> None:
+    outcome = ec2_sg_no_public_database_ports.evaluate(
+        sg(rule("tcp", (5432, 5433), WORLD)), {}, Settings(database_ports=(5432, 5433)))
+    assert outcome.message == "PostgreSQL 5432, database 5433 open to 0.0.0.0/0"
+    assert set(DATABASE_PORTS) >= set(DEFAULTS.database_ports)
+
+
+def test_all_traffic_message_names_what_is_beyond_the_public_ports() -> None:
+    group = sg(rule("tcp", (80, 80), WORLD), rule("tcp", (22, 443), WORLD), rule("udp", (53, 53), WORLD6))
+    outcome = ec2_sg_no_public_all_traffic.evaluate(group)
+    assert outcome.message == "TCP 22-79, 81-442; UDP 53 open to 0.0.0.0/0, ::/0 (public ports: 80, 443)"
+    assert outcome.evidence["IpPermissions"] == group["IpPermissions"][1:]
+    assert outcome.evidence["public_ports"] == [80, 443]
+
+
+def test_admin_ports_messages() -> None:
+    outcome = ec2_sg_admin_ports_company_only.evaluate(sg(rule("tcp", (22, 22), "198.51.100.0/24", WORLD)))
+    assert outcome.message == "Admin ports open outside the company ranges: SSH 22 from 0.0.0.0/0"
+    outcome = ec2_sg_admin_ports_company_only.evaluate(sg(rule("tcp", (22, 22), "198.51.100.0/24")))
+    assert outcome.status is Status.MANUAL
+    assert "configure company ranges: --company-cidrs or company_cidrs in awsaudit.toml" in outcome.message
+    outcome = ec2_sg_admin_ports_company_only.evaluate(
+        sg(rule("tcp", (3389, 5986), "198.51.100.0/24", "203.0.113.0/24")), {}, COMPANY)
+    assert outcome.message == ("Admin ports open outside the company ranges: RDP 3389, VNC 5500, 5900-5910, "
+                               "WinRM 5985-5986 from 198.51.100.0/24")
+    assert outcome.evidence["company_cidrs"] == ["203.0.113.0/24", "2001:db8::/32"]
 
 
 def test_every_check_has_pass_fail_unknown() -> None:
@@ -184,7 +289,9 @@ def test_all_traffic_opens_every_watched_port() -> None:
 
 
 @pytest.mark.parametrize("check", [ec2_sg_no_public_ssh, ec2_sg_no_public_rdp, ec2_sg_no_public_vnc,
-                                   ec2_sg_no_public_database_ports, ec2_default_sg_restricts_all])
+                                   ec2_sg_no_public_database_ports, ec2_default_sg_restricts_all,
+                                   ec2_sg_no_public_cifs, ec2_sg_no_public_all_traffic,
+                                   ec2_sg_admin_ports_company_only])
 def test_remediation_cli_names_the_group(check: Any) -> None:
     assert "{GroupId}" in check.remediation.cli
     assert check.remediation.console and check.remediation.terraform

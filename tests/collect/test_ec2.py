@@ -7,6 +7,8 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 
 from awsaudit.checks import evaluate
 from awsaudit.checks._registry import REGISTRY
@@ -52,9 +54,10 @@ def _by(items: list[Json], field: str, value: str) -> Json:
 
 def test_declares_what_it_produces_and_calls() -> None:
     assert ec2.PRODUCES == ("security_groups", "vpcs", "network_acls", "flow_logs", "network_interfaces",
-                            "instances")
-    assert all(a.startswith("ec2:Describe") for a in ec2.ACTIONS)
-    assert len(ec2.ACTIONS) == len(ec2.LISTINGS)
+                            "instances", "subnets", "route_tables", "internet_gateways", "nat_gateways",
+                            "transit_gateway_attachments", "vpc_peering_connections", "vpc_endpoints", "ebs")
+    assert all(a.startswith(("ec2:Describe", "ec2:Get")) for a in ec2.ACTIONS)
+    assert len(ec2.ACTIONS) == len(ec2.LISTINGS) + 1  # + ec2:GetEbsEncryptionByDefault
     assert {c.over.split(".")[1] for c in REGISTRY.values() if c.service == "ec2"} <= set(ec2.PRODUCES)
 
 
@@ -138,6 +141,71 @@ def test_instances_are_flattened_with_unset_fields_as_none(ctx: Context, session
     assert "PublicIpAddress" in plain
 
 
+def test_routing_peering_endpoints_and_ebs(ctx: Context, session: boto3.Session, client: Any) -> None:
+    vpc, _ = _vpc_with_groups(client)
+    peer = client.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+    pcx = client.create_vpc_peering_connection(VpcId=vpc, PeerVpcId=peer)["VpcPeeringConnection"]
+    client.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx["VpcPeeringConnectionId"])
+    subnet = client.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
+    table = client.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    client.create_route(RouteTableId=table, DestinationCidrBlock="10.30.1.0/24",
+                        VpcPeeringConnectionId=pcx["VpcPeeringConnectionId"])
+    igw = client.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    client.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    allocation = client.allocate_address(Domain="vpc")["AllocationId"]
+    nat = client.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+    endpoint = client.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{REGION}.s3",
+                                          VpcEndpointType="Gateway", RouteTableIds=[table])["VpcEndpoint"]
+    gateway = client.create_transit_gateway(Description="acme-core")["TransitGateway"]["TransitGatewayId"]
+    attachment = client.create_transit_gateway_vpc_attachment(
+        TransitGatewayId=gateway, VpcId=vpc, SubnetIds=[subnet])["TransitGatewayVpcAttachment"]
+    client.enable_ebs_encryption_by_default()
+    session.client("ec2", region_name="us-east-1")  # the other region keeps the default (off)
+    data = ec2.collect(ctx)
+
+    assert "_errors" not in data
+    assert _by(data["subnets"], "SubnetId", subnet)["_arn"] == (
+        f"arn:aws:ec2:{REGION}:{ACCOUNT}:subnet/{subnet}")
+    routes = _by(data["route_tables"], "RouteTableId", table)["Routes"]
+    assert {"DestinationCidrBlock": "10.30.1.0/24"}.items() <= _by(
+        routes, "VpcPeeringConnectionId", pcx["VpcPeeringConnectionId"]).items()
+    assert _by(data["internet_gateways"], "InternetGatewayId", igw)["Attachments"][0]["VpcId"] == vpc
+    assert _by(data["nat_gateways"], "NatGatewayId", nat)["_arn"] == (
+        f"arn:aws:ec2:{REGION}:{ACCOUNT}:natgateway/{nat}")
+    peering = _by(data["vpc_peering_connections"], "VpcPeeringConnectionId", pcx["VpcPeeringConnectionId"])
+    assert peering["Status"]["Code"] == "active"
+    assert peering["AccepterVpcInfo"]["CidrBlock"] == "10.30.0.0/16"
+    assert peering["_arn"] == (f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc-peering-connection/"
+                               f"{pcx['VpcPeeringConnectionId']}")
+    found = _by(data["vpc_endpoints"], "VpcEndpointId", endpoint["VpcEndpointId"])
+    assert (found["ServiceName"], found["VpcEndpointType"], found["VpcId"]) == (
+        f"com.amazonaws.{REGION}.s3", "Gateway", vpc)
+    assert isinstance(found["CreationTimestamp"], str)
+    tgw = _by(data["transit_gateway_attachments"], "TransitGatewayAttachmentId",
+              attachment["TransitGatewayAttachmentId"])
+    assert tgw["ResourceId"] == vpc
+    assert tgw["_arn"].startswith(f"arn:aws:ec2:{REGION}:{ACCOUNT}:transit-gateway-attachment/")
+    assert data["ebs"] == {"_arn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:ebs-encryption-by-default",
+                           "EbsEncryptionByDefault": True}
+    assert ec2.collect(ctx.for_region("us-east-1"))["ebs"]["EbsEncryptionByDefault"] is False
+
+
+def test_denied_ebs_setting_and_unimplemented_transit_gateways_are_recorded(
+    ctx: Context, deny: Callable[..., None],
+) -> None:
+    """The regional setting keeps its document with the reason; an endpoint (or moto) without transit
+    gateways answers 500, which is recorded like any error and costs only that collection."""
+    deny("GetEbsEncryptionByDefault")
+    deny("DescribeTransitGatewayAttachments", code="InternalError", status=500)
+    data = ec2.collect(ctx)
+    assert data["ebs"] == {"_arn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:ebs-encryption-by-default",
+                           "_errors": {"EbsEncryptionByDefault": "AccessDenied"}}
+    assert data["_errors"] == {"transit_gateway_attachments": "InternalError"}
+    assert "vpc_peering_connections" in data and "vpc_endpoints" in data
+    assert sorted((e["operation"], e["code"]) for e in ctx.errors) == [
+        ("DescribeTransitGatewayAttachments", "InternalError"), ("GetEbsEncryptionByDefault", "AccessDenied")]
+
+
 def test_arns_follow_partition_and_owner(session: boto3.Session, client: Any) -> None:
     ctx = Context(session, ACCOUNT, REGION, partition="aws-us-gov")
     _vpc_with_groups(client)
@@ -146,23 +214,34 @@ def test_arns_follow_partition_and_owner(session: boto3.Session, client: Any) ->
                for g in data["security_groups"])
 
 
-@pytest.mark.parametrize(("operation", "key"), [(listing.operation, listing.key) for listing in ec2.LISTINGS])
 def test_denied_listing_leaves_only_its_collection_absent(
-    ctx: Context, client: Any, deny: Callable[..., None], operation: str, key: str,
+    session: boto3.Session, client: Any, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Each listing denied in turn, on one moto account (a moto setup per listing costs seconds)."""
     _vpc_with_groups(client)
-    api_name = "".join(word.capitalize() for word in operation.split("_"))
-    deny(api_name)
-    data = ec2.collect(ctx)
+    original = BaseClient._make_api_call
+    for listing in ec2.LISTINGS:
+        api_name = "".join(word.capitalize() for word in listing.operation.split("_"))
 
-    assert key not in data
-    assert data["_errors"] == {key: "AccessDenied"}
-    assert set(data) - {"_errors"} == set(ec2.PRODUCES) - {key}
-    [error] = ctx.errors
-    assert error["service"] == "ec2"
-    assert error["operation"] == api_name  # call() records the API operation name
-    assert error["code"] == "AccessDenied"
-    assert error["region"] == REGION
+        def fake(self: BaseClient, operation_name: str, api_params: Any, denied: str = api_name) -> Any:
+            if operation_name == denied:
+                raise ClientError({"Error": {"Code": "AccessDenied", "Message": "injected"},
+                                   "ResponseMetadata": {"HTTPStatusCode": 403}}, operation_name)
+            return original(self, operation_name, api_params)
+
+        ctx = Context(session, ACCOUNT, REGION)
+        with monkeypatch.context() as patch:
+            patch.setattr(BaseClient, "_make_api_call", fake)
+            data = ec2.collect(ctx)
+
+        assert listing.key not in data, api_name
+        assert data["_errors"] == {listing.key: "AccessDenied"}
+        assert set(data) - {"_errors"} == set(ec2.PRODUCES) - {listing.key}
+        [error] = ctx.errors
+        assert error["service"] == "ec2"
+        assert error["operation"] == api_name  # call() records the API operation name
+        assert error["code"] == "AccessDenied"
+        assert error["region"] == REGION
 
 
 def _snapshot(data: Json) -> Json:
@@ -188,6 +267,6 @@ def test_network_checks_are_unknown_when_groups_are_denied(ctx: Context, client:
     network = [c for c in REGISTRY.values() if c.over == "ec2.security_groups"]
     findings = evaluate(_snapshot(ec2.collect(ctx)), network)
 
-    assert len(findings) == len(network) == 5
+    assert len(findings) == len(network) == 8
     assert all(f.status is Status.UNKNOWN for f in findings)
     assert all("AccessDenied" in f.message for f in findings)

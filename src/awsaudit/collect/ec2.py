@@ -1,4 +1,5 @@
-"""ec2 collector: the network picture of one region (security groups, VPCs, NACLs, flow logs, instances).
+"""ec2 collector: the network picture of one region (security groups, VPCs and their routing,
+NACLs, flow logs, endpoints, instances) and the region's EBS default encryption.
 
 Every listing is one paginated Describe* call for the whole region: no per-resource
 follow-up calls are needed, so a failed listing leaves only its own collection absent.
@@ -21,6 +22,7 @@ class Listing(NamedTuple):
     id_field: str
     nested: str | None = None  # the resources sit one level down (Reservations -> Instances)
     optional: tuple[str, ...] = ()  # fields AWS omits when unset: stored as None, not left absent
+    owner: tuple[str, ...] = ("OwnerId",)  # path to the owning account (of the parent when nested)
 
 
 LISTINGS = (
@@ -40,18 +42,50 @@ LISTINGS = (
     # none; in the snapshot an absent key means "could not read", so they are stored as None.
     Listing("describe_instances", "instances", "Reservations", "ec2:DescribeInstances", "instance",
             "InstanceId", nested="Instances", optional=("IamInstanceProfile", "PublicIpAddress")),
+    # Routing: which subnets reach the internet, a NAT, a transit gateway or a peered VPC.
+    Listing("describe_subnets", "subnets", "Subnets", "ec2:DescribeSubnets", "subnet", "SubnetId"),
+    Listing("describe_route_tables", "route_tables", "RouteTables", "ec2:DescribeRouteTables",
+            "route-table", "RouteTableId"),
+    Listing("describe_internet_gateways", "internet_gateways", "InternetGateways",
+            "ec2:DescribeInternetGateways", "internet-gateway", "InternetGatewayId"),
+    # NAT gateways carry no OwnerId: they sit in the scanned account's own subnets.
+    Listing("describe_nat_gateways", "nat_gateways", "NatGateways", "ec2:DescribeNatGateways",
+            "natgateway", "NatGatewayId"),
+    # An attachment names two owners (of the gateway, of the attached resource); it is listed in
+    # the account that scans it, under that account.
+    Listing("describe_transit_gateway_attachments", "transit_gateway_attachments",
+            "TransitGatewayAttachments", "ec2:DescribeTransitGatewayAttachments",
+            "transit-gateway-attachment", "TransitGatewayAttachmentId", owner=()),
+    # Both sides list a peering connection; it belongs to the requester, as its ARN does.
+    Listing("describe_vpc_peering_connections", "vpc_peering_connections", "VpcPeeringConnections",
+            "ec2:DescribeVpcPeeringConnections", "vpc-peering-connection", "VpcPeeringConnectionId",
+            owner=("RequesterVpcInfo", "OwnerId")),
+    Listing("describe_vpc_endpoints", "vpc_endpoints", "VpcEndpoints", "ec2:DescribeVpcEndpoints",
+            "vpc-endpoint", "VpcEndpointId"),
 )
 
+EBS = "ebs"
+"""The region's EBS settings: one dict, {"_arn", "EbsEncryptionByDefault": bool}."""
+
 SCOPE = "regional"
-PRODUCES: tuple[str, ...] = tuple(listing.key for listing in LISTINGS)
-ACTIONS: tuple[str, ...] = tuple(sorted({listing.iam_action for listing in LISTINGS}))
+PRODUCES: tuple[str, ...] = (*(listing.key for listing in LISTINGS), EBS)
+ACTIONS: tuple[str, ...] = tuple(sorted({*(listing.iam_action for listing in LISTINGS),
+                                         "ec2:GetEbsEncryptionByDefault"}))
+
+
+def _owner(item: Json, path: tuple[str, ...]) -> str | None:
+    value: Any = item
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if path and isinstance(value, str) else None
 
 
 def _resources(listing: Listing, items: list[Json]) -> list[tuple[Json, str | None]]:
     """(resource, owner account from its parent or itself) pairs, flattened when nested."""
     if listing.nested is None:
-        return [(item, item.get("OwnerId")) for item in items]
-    return [(child, parent.get("OwnerId")) for parent in items for child in parent.get(listing.nested, [])]
+        return [(item, _owner(item, listing.owner)) for item in items]
+    return [(child, _owner(parent, listing.owner))
+            for parent in items for child in parent.get(listing.nested, [])]
 
 
 def collect(ctx: Context) -> Json:
@@ -69,4 +103,14 @@ def collect(ctx: Context) -> Json:
                                        account=owner or ctx.account)
             resources.append(resource)
         data[listing.key] = resources
+    data[EBS] = _ebs(ctx, client)
     return data
+
+
+def _ebs(ctx: Context, client: Any) -> Json:
+    """EBS default encryption is a per-region account setting; it has no ARN of its own, so the
+    finding names the setting under the region and account."""
+    ebs: Json = {"_arn": ctx.arn("ec2", "ebs-encryption-by-default")}
+    call(ctx, client, "get_ebs_encryption_by_default", into=ebs, key="EbsEncryptionByDefault",
+         resource=ebs["_arn"], select="EbsEncryptionByDefault")
+    return ebs
