@@ -7,7 +7,9 @@ import pytest
 from awsaudit.checks.s3 import (
     s3_account_public_access_block,
     s3_bucket_default_encryption,
+    s3_bucket_denies_unencrypted_uploads,
     s3_bucket_no_public_read,
+    s3_bucket_public_access_block,
 )
 from awsaudit.model import Status
 from tests.checks.cases import Case
@@ -47,6 +49,20 @@ SSE_S3 = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES
                      "BucketKeyEnabled": False}]}
 SSE_KMS = {"Rules": [{"ApplyServerSideEncryptionByDefault": {
     "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "arn:aws:kms:eu-west-1:123456789012:key/1234"}}]}
+
+
+HEADER = "s3:x-amz-server-side-encryption"
+
+
+def deny_put(condition: object, action: str = "s3:PutObject",
+             resource: object = ("arn:aws:s3:::b/*",)) -> object:
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": action,
+        "Resource": list(resource) if isinstance(resource, tuple) else resource, "Condition": condition}]}
+
+
+def upload(encryption: object, policy: object = None) -> dict[str, object]:
+    return {"Name": "b", "_arn": "arn:aws:s3:::b", "Encryption": encryption, "Policy": policy}
 
 
 def bucket(block: dict[str, bool] | None = OPEN, acl_: object = PRIVATE_ACL, policy: object = None,
@@ -104,6 +120,48 @@ CASES = [
     Case(s3_account_public_access_block, Status.FAIL, "partly-on", {"PublicAccessBlock": IGNORE_ACLS}),
     Case(s3_account_public_access_block, Status.UNKNOWN, "denied",
          {"_errors": {"PublicAccessBlock": "AccessDenied"}}),
+    # s3_bucket_public_access_block (CIS 3.1.4, per bucket)
+    Case(s3_bucket_public_access_block, Status.PASS, "own-all-on", {"PublicAccessBlock": BLOCKED}),
+    Case(s3_bucket_public_access_block, Status.PASS, "own-all-on-account-unknown",
+         {"PublicAccessBlock": BLOCKED, "_errors": {"EffectivePublicAccessBlock": "account: AccessDenied"}}),
+    Case(s3_bucket_public_access_block, Status.PASS, "through-account",
+         {"PublicAccessBlock": None, "EffectivePublicAccessBlock": BLOCKED}),
+    Case(s3_bucket_public_access_block, Status.FAIL, "none",
+         {"PublicAccessBlock": None, "EffectivePublicAccessBlock": OPEN}),
+    Case(s3_bucket_public_access_block, Status.FAIL, "partly-on",
+         {"PublicAccessBlock": IGNORE_ACLS,
+          "EffectivePublicAccessBlock": {**IGNORE_ACLS, "BlockPublicAcls": True}}),
+    Case(s3_bucket_public_access_block, Status.UNKNOWN, "bucket-denied",
+         {"_errors": {"PublicAccessBlock": "AccessDenied"}}),
+    Case(s3_bucket_public_access_block, Status.UNKNOWN, "account-unknown",
+         {"PublicAccessBlock": None, "_errors": {"EffectivePublicAccessBlock": "account: AccessDenied"}}),
+    # s3_bucket_denies_unencrypted_uploads (S3-1, second half)
+    Case(s3_bucket_denies_unencrypted_uploads, Status.PASS, "sse-s3-default", upload(SSE_S3)),
+    Case(s3_bucket_denies_unencrypted_uploads, Status.PASS, "kms-default-kms-only-policy",
+         upload(SSE_KMS, deny_put({"StringNotEquals": {HEADER: "aws:kms"}}))),
+    Case(s3_bucket_denies_unencrypted_uploads, Status.PASS, "kms-default-sse-s3-denied",
+         upload(SSE_KMS, deny_put({"StringEquals": {HEADER: ["AES256"]}}, resource="arn:aws:s3:::b/*"))),
+    Case(s3_bucket_denies_unencrypted_uploads, Status.PASS, "no-default-null-deny",
+         upload(None, deny_put({"Null": {HEADER: "true"}}))),
+    Case(s3_bucket_denies_unencrypted_uploads, Status.PASS, "no-default-not-equals-deny",
+         upload(None, deny_put({"StringNotEqualsIfExists": {HEADER: ["AES256", "aws:kms"]}}, action="s3:*"))),
+    Case(s3_bucket_denies_unencrypted_uploads, Status.FAIL, "kms-default-no-policy", upload(SSE_KMS)),
+    Case(s3_bucket_denies_unencrypted_uploads, Status.FAIL, "kms-default-null-deny-only",
+         upload(SSE_KMS, deny_put({"Null": {HEADER: "true"}}))),
+    Case(s3_bucket_denies_unencrypted_uploads, Status.FAIL, "kms-default-policy-allows-aes",
+         upload(SSE_KMS, deny_put({"StringNotEquals": {HEADER: ["aws:kms", "AES256"]}}))),
+    Case(s3_bucket_denies_unencrypted_uploads, Status.FAIL, "kms-default-deny-for-one-prefix",
+         upload(SSE_KMS, deny_put({"StringNotEquals": {HEADER: "aws:kms"}}, resource="arn:aws:s3:::b/in/*"))),
+    Case(s3_bucket_denies_unencrypted_uploads, Status.FAIL, "kms-default-deny-narrowed",
+         upload(SSE_KMS, deny_put({"StringNotEquals": {HEADER: "aws:kms"},
+                                   "IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}))),
+    Case(s3_bucket_denies_unencrypted_uploads, Status.FAIL, "no-default-no-policy", upload(None)),
+    Case(s3_bucket_denies_unencrypted_uploads, Status.FAIL, "no-default-deny-on-get-only",
+         upload(None, deny_put({"Null": {HEADER: "true"}}, action="s3:GetObject"))),
+    Case(s3_bucket_denies_unencrypted_uploads, Status.UNKNOWN, "policy-denied",
+         {"Encryption": SSE_KMS, "_errors": {"Policy": "AccessDenied"}}),
+    Case(s3_bucket_denies_unencrypted_uploads, Status.UNKNOWN, "encryption-denied",
+         {"Policy": None, "_errors": {"Encryption": "AccessDenied"}}),
 ]
 
 
@@ -137,3 +195,13 @@ def test_messages_and_evidence() -> None:
 def test_every_result_has_evidence(case: Case) -> None:
     outcome = case.check.evaluate(case.resource)
     assert outcome.status is Status.UNKNOWN or outcome.evidence is not None
+
+
+def test_bucket_block_and_upload_messages() -> None:
+    outcome = s3_bucket_public_access_block.evaluate(
+        {"PublicAccessBlock": IGNORE_ACLS, "EffectivePublicAccessBlock": IGNORE_ACLS})
+    assert outcome.message == ("Block Public Access is partly on for the bucket; off (bucket and account): "
+                               "BlockPublicAcls, BlockPublicPolicy, RestrictPublicBuckets")
+    outcome = s3_bucket_denies_unencrypted_uploads.evaluate(upload(SSE_KMS))
+    assert "AES256 bypasses the key" in outcome.message
+    assert outcome.evidence == {"DefaultEncryption": "aws:kms", "DenyStatements": []}

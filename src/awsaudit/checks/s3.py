@@ -1,9 +1,10 @@
-"""S3 checks: public exposure and default encryption of buckets, and the account's Block Public Access."""
+"""S3 checks: public exposure and encryption of buckets, and Block Public Access (account and bucket)."""
 
 from __future__ import annotations
 
 from awsaudit.checks._registry import check, need
-from awsaudit.derive import BLOCK_FIELDS
+from awsaudit.checks._s3_policy import covers_every_object, denies_action, deny_statements, sole_condition
+from awsaudit.derive import BLOCK_FIELDS, EFFECTIVE
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, ok
 from awsaudit.policy import public_statements
 
@@ -149,3 +150,155 @@ def s3_account_public_access_block(account: Json) -> Outcome:
     if off:
         return fail(f"Account-level Block Public Access is off for: {', '.join(off)}", evidence=block)
     return ok("All four account-level Block Public Access settings are on", evidence=block)
+
+
+@check(
+    "s3_bucket_public_access_block",
+    title="S3 bucket has all four Block Public Access settings on (its own or the account's)",
+    severity=Severity.MEDIUM,
+    objective=Objective.CONFIDENTIALITY,
+    over="s3.buckets",
+    remediation=Remediation(
+        console=(
+            "Open the S3 console and select the bucket.",
+            "Permissions > Block public access (bucket settings) > Edit: turn on all four settings and save.",
+            "A bucket that must serve the public: serve it through CloudFront with Origin Access Control and "
+            "block public access on the bucket all the same.",
+        ),
+        cli="aws s3api put-public-access-block --bucket {bucket} --public-access-block-configuration "
+            "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
+        terraform='resource "aws_s3_bucket_public_access_block" "this" {\n'
+                  "  bucket                  = aws_s3_bucket.this.id\n"
+                  "  block_public_acls       = true\n"
+                  "  ignore_public_acls      = true\n"
+                  "  block_public_policy     = true\n"
+                  "  restrict_public_buckets = true\n"
+                  "}",
+    ),
+)
+def s3_bucket_public_access_block(bucket: Json) -> Outcome:
+    """A private bucket without Block Public Access is one ACL or policy edit away from public:
+    the settings make S3 refuse (and ignore) public grants whoever writes them (CIS 3.1.4). This is
+    the hardening finding for the bucket, not an exposure: s3_bucket_no_public_read says whether
+    it is readable now. The account-level setting, fully on, covers the bucket as well."""
+    own = need(bucket, "PublicAccessBlock")  # None: not configured on the bucket
+    if own and all(own.get(f) for f in BLOCK_FIELDS):
+        return ok("All four Block Public Access settings are on for the bucket", evidence=own)
+    effective = need(bucket, EFFECTIVE)  # bucket OR account, field by field
+    evidence = {"PublicAccessBlock": own, EFFECTIVE: effective}
+    if all(effective.get(f) for f in BLOCK_FIELDS):
+        return ok("Block Public Access is fully on through the account-level setting", evidence=evidence)
+    off = [f for f in BLOCK_FIELDS if not effective.get(f)]
+    where = "not configured on the bucket" if own is None else "partly on for the bucket"
+    return fail(f"Block Public Access is {where}; off (bucket and account): {', '.join(off)}",
+                evidence=evidence)
+
+
+ENCRYPTION_HEADER = "s3:x-amz-server-side-encryption"
+KMS_ALGORITHMS = frozenset({"aws:kms", "aws:kms:dsse"})
+NOT_EQUAL = frozenset({"stringnotequals", "stringnotequalsifexists"})
+"""Negated operators are true when the header is missing: they also deny uploads without it."""
+EQUAL = frozenset({"stringequals", "stringequalsignorecase", "stringlike"})
+
+
+class UploadGuards:
+    """Deny statements on PutObject for every object of the bucket, by what they refuse."""
+
+    def __init__(self, policy: Json | None, bucket_arn: str) -> None:
+        self.no_header: list[Json] = []  # Null true: uploads that name no encryption
+        self.only: list[tuple[Json, set[str]]] = []  # StringNotEquals: every algorithm but these
+        self.sse_s3: list[Json] = []  # StringEquals AES256: uploads that ask for SSE-S3
+        for stmt in deny_statements(policy):
+            if not (denies_action(stmt, "s3:PutObject") and covers_every_object(stmt, bucket_arn)):
+                continue
+            condition = sole_condition(stmt)
+            if condition is None or condition[1] != ENCRYPTION_HEADER:
+                continue
+            operator, _, values = condition
+            if operator == "null" and values == ["true"]:
+                self.no_header.append(stmt)
+            elif operator in NOT_EQUAL and values:
+                self.only.append((stmt, set(values)))
+            elif operator in EQUAL and "aes256" in values:
+                self.sse_s3.append(stmt)
+
+    def statements(self) -> list[Json]:
+        return [*self.no_header, *(stmt for stmt, _ in self.only), *self.sse_s3]
+
+    def keep_kms(self) -> list[Json]:
+        """Statements that stop an upload from choosing SSE-S3 over the bucket's KMS default."""
+        return [stmt for stmt, values in self.only if values <= KMS_ALGORITHMS] + self.sse_s3
+
+
+@check(
+    "s3_bucket_denies_unencrypted_uploads",
+    title="S3 bucket accepts no upload that is unencrypted or bypasses its default KMS key",
+    severity=Severity.LOW,
+    objective=Objective.CONFIDENTIALITY,
+    over="s3.buckets",
+    remediation=Remediation(
+        console=(
+            "Open the S3 console and select the bucket > Permissions > Bucket policy > Edit.",
+            "Add a Deny statement for Principal \"*\", Action s3:PutObject, Resource "
+            "arn:aws:s3:::{bucket}/*, with Condition StringNotEquals s3:x-amz-server-side-encryption "
+            "= aws:kms (writers must then send that header).",
+            "To keep uploads without the header working (they get the KMS default), deny instead "
+            "StringEquals s3:x-amz-server-side-encryption = AES256.",
+        ),
+        cli="aws s3api put-bucket-policy --bucket {bucket} --policy '{\"Version\":\"2012-10-17\","
+            "\"Statement\":[{\"Sid\":\"DenyUploadsWithoutKms\",\"Effect\":\"Deny\",\"Principal\":\"*\","
+            "\"Action\":\"s3:PutObject\",\"Resource\":\"arn:aws:s3:::{bucket}/*\",\"Condition\":"
+            "{\"StringNotEquals\":{\"s3:x-amz-server-side-encryption\":\"aws:kms\"}}}]}' "
+            "# merge into the existing policy instead of replacing it",
+        terraform='data "aws_iam_policy_document" "kms_only" {\n'
+                  "  statement {\n"
+                  '    sid       = "DenyUploadsWithoutKms"\n'
+                  '    effect    = "Deny"\n'
+                  '    actions   = ["s3:PutObject"]\n'
+                  '    resources = ["${aws_s3_bucket.this.arn}/*"]\n'
+                  "    principals {\n"
+                  '      type        = "*"\n'
+                  '      identifiers = ["*"]\n'
+                  "    }\n"
+                  "    condition {\n"
+                  '      test     = "StringNotEquals"\n'
+                  '      variable = "s3:x-amz-server-side-encryption"\n'
+                  '      values   = ["aws:kms"]\n'
+                  "    }\n"
+                  "  }\n"
+                  "}",
+    ),
+)
+def s3_bucket_denies_unencrypted_uploads(bucket: Json) -> Outcome:
+    """The second half of S3-1: a bucket policy that refuses uploads encrypted the wrong way.
+
+    Decision, "where required": default encryption already encrypts every upload that names no
+    encryption, so with SSE-S3 as the default no object can be stored unencrypted and no policy
+    is needed (PASS). Where the owner chose SSE-KMS, a client can still send
+    `x-amz-server-side-encryption: AES256` and store objects outside the key's policy and audit
+    trail: there the bucket policy must deny any other algorithm (StringNotEquals aws:kms), or at
+    least SSE-S3 (StringEquals AES256, which keeps header-less uploads working). A bucket
+    without default encryption needs a policy denying uploads without the header. Low
+    severity: the data is encrypted either way; what is at stake is control over the key.
+    """
+    encryption = need(bucket, "Encryption")  # None: no default encryption
+    policy = need(bucket, "Policy")  # None: no bucket policy
+    rules = [r["ApplyServerSideEncryptionByDefault"] for r in (encryption or {}).get("Rules", [])
+             if r.get("ApplyServerSideEncryptionByDefault")]
+    default = rules[0].get("SSEAlgorithm") if rules else None
+    guards = UploadGuards(policy, str(bucket.get("_arn") or f"arn:aws:s3:::{bucket.get('Name')}"))
+    evidence: Json = {"DefaultEncryption": default, "DenyStatements": guards.statements()}
+    if default in KMS_ALGORITHMS:
+        if kept := guards.keep_kms():
+            return ok(f"Default {default}, and the policy denies uploads that choose SSE-S3 instead",
+                      evidence={**evidence, "DenyStatements": kept})
+        return fail(f"Default encryption is {default}, but no policy statement denies uploads that ask "
+                    "for SSE-S3 (x-amz-server-side-encryption: AES256 bypasses the key)", evidence=evidence)
+    if default:
+        return ok(f"Every upload is encrypted: objects sent without encryption get the default {default}",
+                  evidence=evidence)
+    if guards.no_header or guards.only:
+        return ok("No default encryption, but the policy denies uploads without server-side encryption",
+                  evidence=evidence)
+    return fail("No default encryption and no policy statement denying unencrypted uploads",
+                evidence=evidence)

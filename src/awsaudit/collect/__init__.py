@@ -24,6 +24,7 @@ from awsaudit.collect import efs as _efs
 from awsaudit.collect import iam as _iam
 from awsaudit.collect import kms as _kms
 from awsaudit.collect import logs as _logs
+from awsaudit.collect import macie2 as _macie2
 from awsaudit.collect import organizations as _organizations
 from awsaudit.collect import rds as _rds
 from awsaudit.collect import s3 as _s3
@@ -56,6 +57,7 @@ MODULES: tuple[ModuleType, ...] = (
     _logs,
     _cloudwatch,
     _sns,
+    _macie2,
     _organizations,
     _budgets,
     _account,
