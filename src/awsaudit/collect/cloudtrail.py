@@ -23,7 +23,7 @@ ACTIONS: tuple[str, ...] = (
 )
 
 SELECTOR_KEYS = ("EventSelectors", "AdvancedEventSelectors")
-OMITTED_WHEN_UNSET = ("KmsKeyId",)
+OMITTED_WHEN_UNSET = ("KmsKeyId", "CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn")
 """DescribeTrails leaves these out when they are not configured; we store None (not configured)."""
 
 
