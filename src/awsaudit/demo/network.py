@@ -7,6 +7,14 @@ vendor, and a rule added to the VPC's default group. The default VPCs stay as AW
 (their default groups allow all outbound traffic) except in Frankfurt, the backup region, which
 was locked down when Acme last went through CIS. The production VPC has flow logs; the default
 VPCs do not.
+
+Routing: the public subnet reaches the internet through a gateway; the private subnet sits
+behind a network ACL that denies SSH and RDP from anywhere before allowing the rest, while the
+public subnet's ACL lets SSH in for the bastion. Production reaches S3 through a gateway
+endpoint. A shared-services VPC (CI runners) is peered with routes to single subnets; the
+staging VPC, peered "to copy a database", routes all of 10.0.0.0/8 over its peering, runs an
+app server without an S3 endpoint and has no flow log. EBS encryption by default is on in the
+home region only.
 """
 
 from __future__ import annotations
@@ -19,10 +27,12 @@ import boto3
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
-    from mypy_boto3_ec2.literals import ResourceTypeType
+    from mypy_boto3_ec2.literals import ResourceTypeType, RuleActionType
     from mypy_boto3_ec2.type_defs import FilterTypeDef, IpPermissionTypeDef, TagSpecificationTypeDef
 
 VPC_CIDR = "10.20.0.0/16"
+SHARED_CIDR = "10.30.0.0/16"
+STAGING_CIDR = "10.40.0.0/16"
 OFFICE_CIDR = "203.0.113.0/24"  # Acme's office egress range (TEST-NET-3)
 WORLD, WORLD6 = "0.0.0.0/0", "::/0"
 FLOW_LOG_GROUP = "/acme/vpc/flow-logs"
@@ -34,13 +44,21 @@ def build(session: boto3.Session, regions: Sequence[str]) -> None:
     vpc = ec2.create_vpc(CidrBlock=VPC_CIDR, TagSpecifications=_tags("vpc", "acme-prod"))["Vpc"]["VpcId"]
     public = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.0.0/24", AvailabilityZone=f"{home}a",
                                TagSpecifications=_tags("subnet", "acme-prod-public-a"))["Subnet"]["SubnetId"]
-    ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.10.0/24", AvailabilityZone=f"{home}a",
-                      TagSpecifications=_tags("subnet", "acme-prod-private-a"))
+    private = ec2.create_subnet(
+        VpcId=vpc, CidrBlock="10.20.10.0/24", AvailabilityZone=f"{home}a",
+        TagSpecifications=_tags("subnet", "acme-prod-private-a"))["Subnet"]["SubnetId"]
 
     groups = _security_groups(ec2, vpc)
     _open_default_group(ec2, vpc)
     _flow_logs(session, home, vpc)
-    _instances(session, ec2, public, groups)
+    image = _instances(session, ec2, public, groups)
+    tables = _routing(ec2, vpc, public, private)
+    _network_acls(ec2, vpc, public, private)
+    ec2.create_vpc_endpoint(VpcId=vpc, VpcEndpointType="Gateway", ServiceName=f"com.amazonaws.{home}.s3",
+                            RouteTableIds=list(tables.values()),
+                            TagSpecifications=_tags("vpc-endpoint", "acme-prod-s3"))
+    _peered_vpcs(ec2, vpc, tables["private"], image)
+    ec2.enable_ebs_encryption_by_default()  # home region only: the other regions were never looked at
     if len(regions) > 2:
         _lock_down_default_group(session.client("ec2", region_name=regions[2]))
 
@@ -85,8 +103,9 @@ def _security_groups(ec2: EC2Client, vpc: str) -> dict[str, str]:
         "acme-app-db": group("acme-app-db", "Application PostgreSQL", _tcp(5432, group=web)),
         "acme-legacy-vnc": group("acme-legacy-vnc", "Vendor remote support (legacy)",
                                  _tcp((5900, 5901), WORLD6)),
+        # SMB was added so finance could copy exports to the jump host from home.
         "acme-windows-jump": group("acme-windows-jump", "Windows jump host for finance tools",
-                                   _tcp(3389, WORLD)),
+                                   _tcp(3389, WORLD), _tcp(445, WORLD)),
     }
 
 
@@ -136,8 +155,9 @@ def _flow_logs(session: boto3.Session, region: str, vpc: str) -> None:
     )
 
 
-def _instances(session: boto3.Session, ec2: EC2Client, subnet: str, groups: dict[str, str]) -> None:
-    """A web server built from Acme's hardened image, and a bastion launched by hand the old way."""
+def _instances(session: boto3.Session, ec2: EC2Client, subnet: str, groups: dict[str, str]) -> str:
+    """A web server built from Acme's hardened image, and a bastion launched by hand the old way;
+    returns the image id."""
     image = ec2.register_image(
         Name="acme-base-al2023-2025.06", Description="Acme hardened Amazon Linux 2023",
         Architecture="x86_64", RootDeviceName="/dev/xvda", VirtualizationType="hvm",
@@ -164,4 +184,85 @@ def _instances(session: boto3.Session, ec2: EC2Client, subnet: str, groups: dict
         ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=subnet,
         SecurityGroupIds=[groups["acme-bastion"]], MetadataOptions={"HttpTokens": "optional"},
         TagSpecifications=_tags("instance", "acme-bastion-1"),
+    )
+    return image
+
+
+def _routing(ec2: EC2Client, vpc: str, public: str, private: str) -> dict[str, str]:
+    """An internet gateway for the public subnet, a private route table for the rest."""
+    gateway = ec2.create_internet_gateway(TagSpecifications=_tags("internet-gateway", "acme-prod-igw"))
+    gateway_id = gateway["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway_id, VpcId=vpc)
+    tables = {}
+    for name, subnet in (("public", public), ("private", private)):
+        table = ec2.create_route_table(VpcId=vpc, TagSpecifications=_tags("route-table", f"acme-prod-{name}"))
+        tables[name] = table["RouteTable"]["RouteTableId"]
+        ec2.associate_route_table(RouteTableId=tables[name], SubnetId=subnet)
+    ec2.create_route(RouteTableId=tables["public"], DestinationCidrBlock=WORLD, GatewayId=gateway_id)
+    return tables
+
+
+def _nacl_entries(ec2: EC2Client, acl: str, *entries: tuple[int, RuleActionType, str, int, int]) -> None:
+    """(rule number, allow|deny, CIDR, from port, to port) inbound TCP entries."""
+    for number, action, cidr, low, high in entries:
+        source = {"Ipv6CidrBlock": cidr} if ":" in cidr else {"CidrBlock": cidr}
+        ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=number, Protocol="6", RuleAction=action,
+                                     Egress=False, PortRange={"From": low, "To": high}, **source)  # type: ignore[arg-type]
+
+
+def _network_acls(ec2: EC2Client, vpc: str, public: str, private: str) -> None:
+    """The private subnet denies admin ports from anywhere first (CIS 6.2 done right); the public
+    subnet's ACL was opened for SSH to the bastion, with the usual ephemeral-port allow."""
+    def acl(name: str, subnet: str) -> str:
+        acl_id = ec2.create_network_acl(VpcId=vpc, TagSpecifications=_tags("network-acl", name))[
+            "NetworkAcl"]["NetworkAclId"]
+        by_subnet: list[FilterTypeDef] = [{"Name": "association.subnet-id", "Values": [subnet]}]
+        [current] = ec2.describe_network_acls(Filters=by_subnet)["NetworkAcls"]
+        [association] = [a for a in current["Associations"] if a["SubnetId"] == subnet]
+        ec2.replace_network_acl_association(AssociationId=association["NetworkAclAssociationId"],
+                                            NetworkAclId=acl_id)
+        return acl_id
+
+    private_acl = acl("acme-prod-private", private)
+    _nacl_entries(ec2, private_acl, (10, "deny", WORLD, 22, 22), (11, "deny", WORLD, 3389, 3389),
+                  (12, "deny", WORLD6, 22, 22), (13, "deny", WORLD6, 3389, 3389),
+                  (100, "allow", WORLD, 0, 65535), (101, "allow", WORLD6, 0, 65535))
+    public_acl = acl("acme-prod-public", public)
+    _nacl_entries(ec2, public_acl, (100, "allow", WORLD, 80, 80), (110, "allow", WORLD, 443, 443),
+                  (120, "allow", WORLD, 22, 22), (130, "allow", WORLD, 1024, 65535))
+
+
+def _peered_vpcs(ec2: EC2Client, prod: str, prod_private_table: str, image: str) -> None:
+    """Shared services peered with least-access routes; staging peered with a route to all of 10/8."""
+    def vpc(name: str, cidr: str, subnet_cidr: str) -> tuple[str, str, str]:
+        vpc_id = ec2.create_vpc(CidrBlock=cidr, TagSpecifications=_tags("vpc", name))["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock=subnet_cidr,
+                                   TagSpecifications=_tags("subnet", f"{name}-a"))["Subnet"]["SubnetId"]
+        table = ec2.create_route_table(VpcId=vpc_id, TagSpecifications=_tags("route-table", name))
+        table_id = table["RouteTable"]["RouteTableId"]
+        ec2.associate_route_table(RouteTableId=table_id, SubnetId=subnet)
+        return vpc_id, subnet, table_id
+
+    def peer(name: str, requester: str, accepter: str) -> str:
+        connection = ec2.create_vpc_peering_connection(
+            VpcId=requester, PeerVpcId=accepter, TagSpecifications=_tags("vpc-peering-connection", name))
+        pcx = connection["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+        ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+        return pcx
+
+    shared, _, shared_table = vpc("acme-shared-services", SHARED_CIDR, "10.30.1.0/24")
+    to_shared = peer("acme-prod-to-shared", prod, shared)
+    ec2.create_route(RouteTableId=prod_private_table, DestinationCidrBlock="10.30.1.0/24",
+                     VpcPeeringConnectionId=to_shared)  # the CI runners' subnet only
+    ec2.create_route(RouteTableId=shared_table, DestinationCidrBlock="10.20.10.0/24",
+                     VpcPeeringConnectionId=to_shared)  # production's private subnet only
+
+    staging, staging_subnet, staging_table = vpc("acme-staging", STAGING_CIDR, "10.40.1.0/24")
+    to_staging = peer("acme-staging-to-prod", staging, prod)
+    ec2.create_route(RouteTableId=staging_table, DestinationCidrBlock="10.0.0.0/8",
+                     VpcPeeringConnectionId=to_staging)  # "so staging reaches everything at Acme"
+    ec2.run_instances(
+        ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.small", SubnetId=staging_subnet,
+        MetadataOptions={"HttpTokens": "required", "HttpEndpoint": "enabled"},
+        TagSpecifications=_tags("instance", "acme-staging-app-1"),
     )

@@ -3,8 +3,12 @@
 What an audit should find here: a legacy asset bucket made public with an ACL, a website bucket
 opened with a `Principal: *` policy, a backup bucket in Frankfurt without default encryption,
 and account-level Block Public Access never switched on. The internal artifacts bucket has a
-`Principal: *` statement that is pinned to a VPC endpoint, which is not public.
-The CloudTrail bucket (acme-cloudtrail-logs-ACCOUNT) belongs to the logging demo.
+`Principal: *` statement that is pinned to a VPC endpoint, which is not public, but its KMS
+default can be bypassed with an SSE-S3 header. The billing exports bucket is the model: HTTPS
+only, SSE-KMS enforced by its policy, Block Public Access, versioning, access logging. Macie was
+enabled in the home region during the GDPR project, not in the other regions holding buckets.
+The CloudTrail bucket (acme-cloudtrail-logs-ACCOUNT) belongs to the logging demo; nobody turned
+on server access logging for it.
 """
 
 from __future__ import annotations
@@ -54,6 +58,12 @@ def build(session: boto3.Session, regions: Sequence[str]) -> None:
     billing.put_bucket_versioning(Bucket="acme-billing-exports",
                                   VersioningConfiguration={"Status": "Enabled"})
     _access_log(billing, "acme-billing-exports")
+    billing.put_bucket_policy(Bucket="acme-billing-exports", Policy=_policy(
+        _https_only("acme-billing-exports"),
+        {"Sid": "DenySseS3Uploads", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+         "Resource": "arn:aws:s3:::acme-billing-exports/*",
+         "Condition": {"StringEquals": {"s3:x-amz-server-side-encryption": "AES256"}}},
+    ))
 
     # Build artifacts, readable only through the VPC endpoint of the CI runners' VPC.
     artifacts = _bucket(session, "acme-internal-artifacts", home, encryption=SSE_KMS)
@@ -72,6 +82,11 @@ def build(session: boto3.Session, regions: Sequence[str]) -> None:
     _bucket(session, "acme-staging-uploads", home, encryption=SSE_S3, block=ALL_BLOCKED)
     # Account-level Block Public Access stays off: it would break the website and the asset bucket.
 
+    # Macie runs where the GDPR project looked (home); moto starts it everywhere, so switch it off
+    # in the other regions, as they are in Acme's account.
+    for region in regions[1:]:
+        session.client("macie2", region_name=region).disable_macie()
+
 
 def _bucket(session: boto3.Session, name: str, region: str, *, encryption: Any = None,
             block: Any = None) -> Any:
@@ -87,6 +102,12 @@ def _bucket(session: boto3.Session, name: str, region: str, *, encryption: Any =
     if block is not None:
         client.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=block)
     return client
+
+
+def _https_only(name: str) -> Any:
+    return {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
 
 
 def _access_log(client: Any, name: str) -> None:
