@@ -7,11 +7,13 @@ of them render the same Report, so every output shows the same findings, mutes a
 from __future__ import annotations
 
 import importlib
+import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from awsaudit import snapshot as snapshot_io
 from awsaudit.errors import InputError
@@ -107,6 +109,12 @@ class Report:
     def warnings(self) -> list[str]:
         """What every output must show besides the findings: expired and stale mutes."""
         return self.mutes.warnings() if self.mutes is not None else []
+
+
+def json_array(items: Iterable[Any]) -> str:
+    """A JSON array with one compact object per line: small, streamable, still greppable."""
+    lines = (json.dumps(item, separators=(",", ":"), ensure_ascii=False, default=str) for item in items)
+    return "[\n" + ",\n".join(lines) + "\n]\n"
 
 
 class Renderer(Protocol):

@@ -17,6 +17,7 @@ import json
 from typing import TYPE_CHECKING
 
 from awsaudit.model import Severity, Status
+from awsaudit.report import json_array
 from awsaudit.report.remediation import filled
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ def _finding(f: Finding, report: Report, when: str) -> Json:
         "RecordState": "ACTIVE",
         "ProductFields": product_fields,
     }
-    if check is not None:
+    if check is not None and f.status is not Status.PASS:
         fix = filled(check.remediation, f)
         text = fix.cli or " ".join(fix.console)
         if text:
@@ -157,4 +158,4 @@ def _finding(f: Finding, report: Report, when: str) -> Json:
 
 def render(report: Report) -> str:
     when = timestamp(report.info.evaluated_at)
-    return json.dumps([_finding(f, report, when) for f in report.findings], indent=1, default=str) + "\n"
+    return json_array(_finding(f, report, when) for f in report.findings)

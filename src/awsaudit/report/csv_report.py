@@ -3,7 +3,8 @@
 UTF-8 with a byte-order mark so Excel detects the encoding; RFC 4180 quoting (newlines inside
 cells are kept, quoted). A cell from the account that begins with `=`, `+`, `-`, `@`, tab or
 carriage return is prefixed with `'`, so a resource named `=HYPERLINK(...)` stays text in a
-spreadsheet instead of becoming a formula (CSV injection).
+spreadsheet instead of becoming a formula (CSV injection). remediation_cli (with the real names) is
+filled for every finding but PASS.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import io
 import json
 from typing import TYPE_CHECKING
 
+from awsaudit.model import Status
 from awsaudit.report.remediation import filled
 
 if TYPE_CHECKING:
@@ -63,7 +65,7 @@ def row(finding: Finding, report: Report) -> list[str]:
         str(mute.get("owner") or ""),
         str(mute.get("expires") or ""),
         "" if finding.evidence is None else json.dumps(finding.evidence, sort_keys=True, default=str),
-        filled(check.remediation, finding).cli if check is not None else "",
+        filled(check.remediation, finding).cli if check and finding.status is not Status.PASS else "",
     ]
     return [safe_cell(cell) for cell in cells]
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from typing import TYPE_CHECKING
 
 from awsaudit.model import Severity, Status
+from awsaudit.report import json_array
 from awsaudit.report.asff import resource_type
 from awsaudit.report.remediation import filled
 
@@ -112,7 +112,7 @@ def _event(f: Finding, report: Report, when: int) -> Json:
             "mute": f.mute,
         },
     }
-    if check is not None:
+    if check is not None and f.status is not Status.PASS:
         fix = filled(check.remediation, f)
         desc = "\n".join([*fix.console, *([f"AWS CLI: {fix.cli}"] if fix.cli else [])])
         if desc:
@@ -122,4 +122,4 @@ def _event(f: Finding, report: Report, when: int) -> Json:
 
 def render(report: Report) -> str:
     when = epoch_ms(report.info.evaluated_at)
-    return json.dumps([_event(f, report, when) for f in report.findings], indent=1, default=str) + "\n"
+    return json_array(_event(f, report, when) for f in report.findings)

@@ -127,4 +127,4 @@ def render(report: Report) -> str:
             }
         ],
     }
-    return json.dumps(document, indent=1, default=str) + "\n"
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False, default=str) + "\n"

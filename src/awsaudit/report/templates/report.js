@@ -288,5 +288,7 @@
 
   apply();
   document.documentElement.dataset.ready = "1";
-  document.documentElement.dataset.readyMs = String(Math.round(performance.now() - started));
+  // Timings for benchmarks/report_bench.py: since navigation start, and of this script alone.
+  document.documentElement.dataset.readyMs = String(Math.round(performance.now()));
+  document.documentElement.dataset.scriptMs = String(Math.round(performance.now() - started));
 })();
