@@ -4,7 +4,6 @@ bucket's own protection and access log, and access logs of web front-ends."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from awsaudit.checks._registry import ACCOUNT, Missing, check, need
 from awsaudit.checks.network_vpc import regional
@@ -371,7 +370,7 @@ def logs_web_frontend_access_logging(account: Json) -> Outcome:
     CloudTrail never sees (CIS 4.10). Their settings (load balancer attributes, CloudFront and API
     Gateway configuration) are not collected yet, so this is for the auditor to review; the load
     balancers seen in the VPCs (through their network interfaces) are listed as a starting point."""
-    balancers: Any = _load_balancers(account)
+    balancers = _load_balancers(account)
     seen = "; ".join(f"{region}: {', '.join(names)}" for region, names in balancers.items())
     return manual("Review access logging on every load balancer"
                   + (f" ({seen})" if seen else " (none seen in the VPCs)")

@@ -424,7 +424,7 @@ def ec2_sg_no_public_all_traffic(group: Json, settings: Settings) -> Outcome:
 
 def _inside(cidr: str, company: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
     network = ipaddress.ip_network(cidr, strict=False)
-    return any(network.version == c.version and network.subnet_of(c) for c in company)  # type: ignore[arg-type]
+    return any(network.version == c.version and network.subnet_of(c) for c in company)  # type: ignore[arg-type]  # versions checked
 
 
 @check(
