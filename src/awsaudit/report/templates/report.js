@@ -182,7 +182,9 @@
     parent.appendChild(node);
   }
 
-  function details(i) {
+  const PRINT_EVIDENCE = 3000; // characters of evidence per finding on paper
+
+  function details(i, printing) {
     const r = rows[i];
     const c = checks[r[C]];
     const box = el("div", "details");
@@ -200,7 +202,13 @@
       box.appendChild(el("p", "MUTED", "Muted (was " + was + "): " + reason + " — owner: " + (owner || "none") +
         " — expires: " + (expires || "never")));
     }
-    if (r[EVIDENCE] >= 0) section(box, "Evidence", el("pre", null, JSON.stringify(evidence[r[EVIDENCE]], null, 2)));
+    if (r[EVIDENCE] >= 0) {
+      let text = JSON.stringify(evidence[r[EVIDENCE]], null, 2);
+      if (printing && text.length > PRINT_EVIDENCE) {
+        text = text.slice(0, PRINT_EVIDENCE) + "\n… (" + text.length.toLocaleString() + " characters; the rest is in findings.json)";
+      }
+      section(box, "Evidence", el("pre", null, text));
+    }
     if (c.rationale) section(box, "Why it matters", el("p", null, c.rationale));
     const values = r[VALUES] || null;
     if (c.console.length) {
@@ -225,7 +233,7 @@
     const detail = el("tr", "detail");
     const cell = el("td");
     cell.colSpan = 8;
-    cell.appendChild(details(Number(tr.dataset.index)));
+    cell.appendChild(details(Number(tr.dataset.index), false));
     detail.appendChild(cell);
     tr.after(detail);
     button.textContent = "▾";
@@ -243,7 +251,7 @@
       const r = rows[i];
       const item = el("div", "print-finding");
       item.appendChild(el("b", r[STATUS], r[STATUS] + " · " + checks[r[C]].severity + " · " + checks[r[C]].title));
-      item.appendChild(details(i));
+      item.appendChild(details(i, true));
       box.appendChild(item);
     }
   }
