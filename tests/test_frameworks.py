@@ -109,6 +109,5 @@ def test_v5_and_v6_align_the_same_recommendation_to_the_same_v7_control() -> Non
     assert by_title("cis-5.0") == by_title("cis-6.0")
 
 
-@pytest.mark.xfail(strict=False, reason="filled by the catalogue work")
 def test_cis_v7_file_has_every_v7_control() -> None:
     assert set(V7_IDS) - set(_controls("cis-7.0")) == set()

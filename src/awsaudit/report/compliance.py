@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from awsaudit.frameworks import frameworks
+from awsaudit.frameworks import control_checks, frameworks
 from awsaudit.model import Finding, Json, Status
 
 WORST_FIRST = (Status.FAIL, Status.UNKNOWN, Status.MANUAL, Status.MUTED, Status.PASS)
@@ -94,7 +94,7 @@ def framework_results(findings: list[Finding]) -> list[FrameworkResult]:
         meta = data.get("framework", {})
         controls = []
         for control_id, control in sorted(data.get("controls", {}).items(), key=lambda c: _control_key(c[0])):
-            checks = tuple(control.get("checks", []))
+            checks = tuple(control_checks(fw_id, control_id))
             counts: Counter[Status] = Counter()
             for check_id in checks:
                 counts.update(by_check.get(check_id, Counter()))
