@@ -1,0 +1,109 @@
+"""The benchmark harness works: operations are named right, the minimum is priced, a tiny run completes.
+
+The benchmark is run by hand (benchmarks/README.md); this only guards the machinery, in seconds.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+from benchmarks.accounts import SIZES, Inventory
+from benchmarks.collect_bench import bench, render
+from benchmarks.latency_server import LatencyCounter, OperationResolver
+from benchmarks.minimum import COSTS, minimum, pages
+
+from awsaudit.collect import COLLECTORS
+
+AUTH = "AWS4-HMAC-SHA256 Credential=testing/20250101/eu-west-1/{service}/aws4_request, SignedHeaders=host"
+
+
+def environ(service: str, method: str = "GET", path: str = "/", query: str = "", body: bytes = b"",
+            **headers: str) -> dict[str, Any]:
+    env: dict[str, Any] = {
+        "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
+        "HTTP_AUTHORIZATION": AUTH.format(service=service), "wsgi.input": io.BytesIO(body),
+    }
+    if body:
+        env["CONTENT_TYPE"] = "application/x-www-form-urlencoded; charset=utf-8"
+        env["CONTENT_LENGTH"] = str(len(body))
+    env.update({f"HTTP_{k.upper()}": v for k, v in headers.items()})
+    return env
+
+
+@pytest.fixture(scope="module")
+def resolver() -> OperationResolver:
+    return OperationResolver()
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    (environ("kms", "POST", x_amz_target="TrentService.ListKeys"), ("kms", "ListKeys")),
+    (environ("ec2", "POST", body=b"Action=DescribeSecurityGroups&Version=2016-11-15"),
+     ("ec2", "DescribeSecurityGroups")),
+    (environ("monitoring", "POST", "/service/GraniteServiceVersion20100801/operation/DescribeAlarms"),
+     ("cloudwatch", "DescribeAlarms")),
+    (environ("s3", "GET", "/"), ("s3", "ListBuckets")),
+    (environ("s3", "GET", "/acme-logs", "acl"), ("s3", "GetBucketAcl")),
+    (environ("s3", "GET", "/acme-logs", "policyStatus"), ("s3", "GetBucketPolicyStatus")),
+    (environ("s3", "PUT", "/acme-logs/a/b.txt"), ("s3", "PutObject")),
+    (environ("s3", "PUT", "/acme-logs/a/b.txt", x_amz_copy_source="other/key"), ("s3", "CopyObject")),
+    (environ("s3", "GET", "/v20180820/configuration/publicAccessBlock", x_amz_account_id="123456789012"),
+     ("s3control", "GetPublicAccessBlock")),
+    (environ("elasticfilesystem", "GET", "/2015-02-01/file-systems"), ("efs", "DescribeFileSystems")),
+])
+def test_operations_are_named_per_protocol(resolver: OperationResolver, env: dict[str, Any],
+                                           expected: tuple[str, str]) -> None:
+    assert resolver.resolve(env, LatencyCounter._read_form(env)) == expected
+
+
+def test_the_form_body_is_given_back_to_the_app() -> None:
+    seen: list[bytes] = []
+
+    def app(env: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        seen.append(env["wsgi.input"].read())
+        start_response("403 Forbidden", [])
+        return [b"denied"]
+
+    layer = LatencyCounter(app, latency=0)
+    body = b"Action=GetAccountSummary&Version=2010-05-08"
+    assert b"".join(layer(environ("iam", "POST", body=body), lambda *a: None)) == b"denied"
+    assert seen == [body]
+    [row] = layer.counters.rows()
+    assert (row["service"], row["operation"]) == ("iam", "GetAccountSummary")
+    assert (row["calls"], row["errors"]) == (1, 1)
+
+
+def test_minimum_prices_listings_per_page_and_unknown_actions_per_region() -> None:
+    assert (pages(0, 100), pages(100, 100), pages(101, 100)) == (1, 1, 2)
+    inventory = Inventory(account={"buckets": 3, "buckets_with_policy": 1},
+                          regions={"eu-west-1": {"security_groups": 1500}, "us-east-1": {}})
+    floor = minimum(inventory, ["eu-west-1", "us-east-1"], [
+        ("s3", "global", ("s3:ListAllMyBuckets", "s3:GetBucketPolicyStatus", "s3:GetBucketLocation")),
+        ("ec2", "regional", ("ec2:DescribeSecurityGroups", "ec2:DescribeSomethingNew")),
+    ])
+    assert floor.calls == {("sts", "GetCallerIdentity"): 1, ("s3", "ListBuckets"): 1,
+                           ("s3", "GetBucketPolicyStatus"): 1, ("s3", "GetBucketLocation"): 3,
+                           ("ec2", "DescribeSecurityGroups"): 3, ("ec2", "DescribeSomethingNew"): 2}
+    assert floor.assumed == ("ec2:DescribeSomethingNew",)
+
+
+def test_tiny_account_end_to_end() -> None:
+    """One server, generation, survey and a scan in a subprocess: figures come back and add up."""
+    [figures] = list(bench(SIZES["tiny"], [(0.0, 4)], log=lambda _message: None))
+    rows = {(r["service"], r["operation"]): r for r in figures["operations"]}
+    assert rows[("iam", "GetAccountAuthorizationDetails")]["calls"] >= 1
+    assert rows[("s3", "GetBucketAcl")]["calls"] == figures["inventory"]["account"]["buckets"]
+    assert figures["calls"] == sum(r["calls"] for r in rows.values()) > 0
+    assert figures["minimum"] > 0 and figures["rss_peak_mb"] > figures["rss_after_imports_mb"] > 0
+    assert figures["snapshot_resources"]["iam.users"] == SIZES["tiny"].users
+    assert figures["wall_ratio"] is None  # no latency, no bound
+    assert set(figures["collectors"]) == set(COLLECTORS)
+    assert "API calls" in render(figures, verbose=True)
+
+
+def test_every_priced_action_names_its_operation() -> None:
+    for action, costs in COSTS.items():
+        for cost in costs if isinstance(costs, tuple) else (costs,):
+            assert cost.operation[0].isupper() and cost.service, action
