@@ -132,7 +132,7 @@ def finish(snap: Json, source: str, kind: str, choices: AuditChoices) -> int:
     written = write_all(out_dir, snap, findings, info, formats, mutes)
     console = Console()
     if not choices.quiet:
-        print_summary(console, Report(info, findings, snap, mutes))
+        print_summary(console, Report(info, findings, snap, mutes), warnings=False)
         console.print(
             f"Results written to [bold]{out_dir}[/]: " + ", ".join(p.name for p in written.values())
         )

@@ -31,7 +31,8 @@ SHOWN = (Status.FAIL, Status.UNKNOWN, Status.MANUAL, Status.PASS, Status.MUTED)
 TOP = 15
 
 
-def print_summary(console: Console, report: Report) -> None:
+def print_summary(console: Console, report: Report, warnings: bool = True) -> None:
+    """The summary; warnings=False when the mutelist warnings already went to stderr."""
     info, findings = report.info, report.findings
     console.print(
         f"[bold]awsaudit {info.tool_version}[/] — accounts {', '.join(info.accounts) or '-'}; "
@@ -79,16 +80,18 @@ def print_summary(console: Console, report: Report) -> None:
         for (check_id, reason), n in sorted(unknown.items())[:TOP]:
             gaps.add_row(check_id, escape(reason), str(n))
         console.print(gaps)
-    print_mutes(console, report)
+    print_mutes(console, report, warnings)
     print_coverage(console, report.coverage)
 
 
-def print_mutes(console: Console, report: Report) -> None:
+def print_mutes(console: Console, report: Report, warnings: bool = True) -> None:
     if report.mutes is None:
         return
     muted = report.totals.get(Status.MUTED, 0)
-    console.print(f"Mutelist {escape(report.mutes.origin)}: {muted} finding(s) muted")
-    for warning in report.warnings():
+    pending = len(report.warnings())
+    note = f"; {pending} warning(s) about its entries above" if pending and not warnings else ""
+    console.print(f"Mutelist {escape(report.mutes.origin)}: {muted} finding(s) muted{note}")
+    for warning in report.warnings() if warnings else []:
         console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
 
 
