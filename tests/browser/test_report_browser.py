@@ -217,8 +217,11 @@ def test_print_view_lists_the_filtered_findings_with_details(page: Any) -> None:
 
 
 def test_screenshot(page: Any, tmp_path: Path) -> None:
+    """report.png: the findings with one opened; report-full.png: the whole page."""
+    page.screenshot(path=str(tmp_path / "report-full.png"), full_page=True)
     page.locator("#rows tr.finding").first.locator("button.toggle").click()
+    page.evaluate("document.getElementById('findings').scrollIntoView()")
     shot = tmp_path / "report.png"
-    page.screenshot(path=str(shot), full_page=True)
+    page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
     print(f"screenshot: {shot}")
