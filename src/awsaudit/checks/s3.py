@@ -189,7 +189,12 @@ def s3_bucket_public_access_block(bucket: Json) -> Outcome:
     if all(effective.get(f) for f in BLOCK_FIELDS):
         return ok("Block Public Access is fully on through the account-level setting", evidence=evidence)
     off = [f for f in BLOCK_FIELDS if not effective.get(f)]
-    where = "not configured on the bucket" if own is None else "partly on for the bucket"
+    if own is None:
+        where = "not configured on the bucket"
+    elif any(own.get(f) for f in BLOCK_FIELDS):
+        where = "partly on for the bucket"
+    else:
+        where = "off for the bucket"
     return fail(f"Block Public Access is {where}; off (bucket and account): {', '.join(off)}",
                 evidence=evidence)
 
