@@ -146,88 +146,104 @@ def finish(snap: Json, source: str, kind: str, choices: AuditChoices) -> int:
     return code
 
 
-def output_options(func: F) -> F:
-    func = click.option(
+_OUTPUT_OPTIONS = (
+    click.option(
         "--output-dir",
         "-o",
         type=click.Path(file_okay=False, path_type=Path),
         help="Folder for the results (default: awsaudit-output/<kind>-<UTC time>).",
-    )(func)
-    func = click.option(
+    ),
+    click.option(
         "--fail-on",
         type=click.Choice(SEVERITIES, case_sensitive=False),
         help="Exit 1 when a FAIL at or above this severity exists (for CI gates).",
-    )(func)
-    func = click.option(
+    ),
+    click.option(
         "--fail-on-unknown", is_flag=True, help="With --fail-on, treat UNKNOWN (not assessable) like FAIL."
-    )(func)
-    func = click.option(
+    ),
+    click.option(
         "--output-formats",
         metavar="LIST",
         help=f"Comma-separated: {','.join(FORMATS)} or all (default: {','.join(DEFAULT_FORMATS)}; "
         "demo: all). The snapshot and summary.txt are always written.",
-    )(func)
-    func = click.option(
+    ),
+    click.option(
         "--mutelist",
         type=click.Path(dir_okay=False, path_type=Path),
         help="YAML file of accepted risks: matching findings become MUTED and never gate "
         "(see docs/reports.md).",
-    )(func)
-    func = click.option(
+    ),
+    click.option(
         "--config",
         type=click.Path(dir_okay=False, path_type=Path),
         help="Tunables file (default: ./awsaudit.toml if present). See `awsaudit config --show-defaults`.",
-    )(func)
-    func = click.option(
+    ),
+    click.option(
         "--company-cidrs",
         metavar="CIDR[,CIDR...]",
         help="The company's own IP ranges (admin access from elsewhere fails NET-5); overrides the config.",
-    )(func)
-    return click.option("--quiet", "-q", is_flag=True, help="No summary or progress output.")(func)
+    ),
+    click.option("--quiet", "-q", is_flag=True, help="No summary or progress output."),
+)
 
 
-def scan_options(func: F) -> F:
-    func = click.option("--profile", help="AWS named profile (default: the standard credential chain).")(func)
-    func = click.option(
+def output_options(func: F) -> F:
+    """Apply the options in the order --help lists them."""
+    for option in reversed(_OUTPUT_OPTIONS):  # click lists the last applied first
+        func = option(func)
+    return func
+
+
+_SCAN_OPTIONS = (
+    click.option("--profile", help="AWS named profile (default: the standard credential chain)."),
+    click.option(
         "--region",
         "regions",
         multiple=True,
         metavar="REGION",
         help="Scan only this region (repeatable). Default: every enabled region.",
-    )(func)
-    func = click.option(
+    ),
+    click.option(
         "--all-regions",
         is_flag=True,
         help="Scan every region enabled in the account (the default; overrides --region).",
-    )(func)
-    func = click.option(
+    ),
+    click.option(
         "--service",
         "services",
         multiple=True,
         type=click.Choice(sorted(COLLECTORS)),
         help="Collect only this service (repeatable). Default: all.",
-    )(func)
-    func = click.option(
+    ),
+    click.option(
         "--concurrency",
         type=click.IntRange(1, 64),
         default=8,
         show_default=True,
         help="Parallel (region, service) collection tasks.",
-    )(func)
-    func = click.option(
+    ),
+    click.option(
         "--max-attempts",
         type=click.IntRange(1, 20),
         default=5,
         show_default=True,
         help="botocore attempts per call (retries on throttling and transient errors).",
-    )(func)
-    return click.option(
+    ),
+    click.option(
         "--retry-mode",
         type=click.Choice(["standard", "adaptive"]),
         default="standard",
         show_default=True,
         help="botocore retry mode.",
-    )(func)
+    ),
+)
+
+
+def scan_options(func: F) -> F:
+    """Apply the options in the order --help lists them."""
+    for option in reversed(_SCAN_OPTIONS):  # click lists the last applied first
+        func = option(func)
+    return func
 
 
 def _collect_live(
