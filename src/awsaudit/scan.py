@@ -99,7 +99,7 @@ def scan_account(session: boto3.Session, options: ScanOptions) -> Json:
     config = options.botocore_config()
     account_id, partition = identify(session, config)
     home = session.region_name or DEFAULT_HOME_REGION
-    ctx = Context(session, account_id, home, partition, config)
+    ctx = Context(session, account_id, home, partition, config, concurrency=options.concurrency)
     disabled: list[str] = []
     if options.regions:
         regions = sorted(set(options.regions))

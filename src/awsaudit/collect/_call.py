@@ -12,9 +12,10 @@ import base64
 import datetime as dt
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -23,6 +24,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from awsaudit.model import Json
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class _Absent:
@@ -63,6 +67,8 @@ class Context:
     partition: str = "aws"
     config: Config = field(default_factory=lambda: Config(retries={"mode": "standard", "max_attempts": 5}))
     errors: list[Json] = field(default_factory=list)
+    concurrency: int = 8
+    """Threads for per-resource calls (S3 buckets, KMS keys ...): the scan's --concurrency."""
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -87,9 +93,19 @@ class Context:
             self.partition,
             self.config,
             self.errors,
+            self.concurrency,
             self._clients,
             self._lock,
         )
+
+    def each(self, func: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """func over items, results in order, on at most `concurrency` threads."""
+        work = list(items)
+        if len(work) <= 1:
+            return [func(item) for item in work]
+        workers = min(self.concurrency, len(work))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="awsaudit-each") as pool:
+            return list(pool.map(func, work))
 
     def arn(self, service: str, resource: str, region: str | None = None, account: str | None = None) -> str:
         region = self.region if region is None else region

@@ -9,7 +9,6 @@ Every Budgets read is authorized by the single IAM action budgets:ViewBudget.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from awsaudit.collect._call import ABSENT, Context, call
@@ -19,7 +18,6 @@ SCOPE = "global"
 PRODUCES: tuple[str, ...] = ("budgets",)
 ACTIONS: tuple[str, ...] = ("budgets:ViewBudget",)
 
-MAX_WORKERS = 4
 
 
 def collect(ctx: Context) -> Json:
@@ -29,8 +27,7 @@ def collect(ctx: Context) -> Json:
                    AccountId=ctx.account)
     if budgets is ABSENT or not budgets:
         return data
-    with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="awsaudit-budgets") as pool:
-        data["budgets"] = list(pool.map(lambda b: _budget(ctx, client, b), budgets))
+    data["budgets"] = ctx.each(lambda b: _budget(ctx, client, b), budgets)
     return data
 
 

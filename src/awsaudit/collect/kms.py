@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from awsaudit.collect._call import ABSENT, Context, call
@@ -30,8 +29,6 @@ ACTIONS: tuple[str, ...] = (
     "kms:ListKeys",
 )
 
-MAX_WORKERS = 8
-"""Per-key calls in flight: KMS read quotas are shared across the account, and regions run in parallel."""
 
 
 def rotation_applies(meta: Json) -> bool:
@@ -48,8 +45,7 @@ def collect(ctx: Context) -> Json:
     if listed is ABSENT or not listed:
         return data
     aliases = _aliases(ctx, client)
-    with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="awsaudit-kms") as pool:
-        data["keys"] = list(pool.map(lambda k: _key(ctx, client, k, aliases), listed))
+    data["keys"] = ctx.each(lambda k: _key(ctx, client, k, aliases), listed)
     return data
 
 

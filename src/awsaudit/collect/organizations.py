@@ -17,7 +17,6 @@ costs one call per account.
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from awsaudit.collect._call import ABSENT, Context, call
@@ -61,8 +60,6 @@ ROOT_ACCESS_OFF = frozenset({"ServiceAccessNotEnabledException", "OrganizationNo
 MANAGEMENT_KEYS = ("accounts", "organizational_units", "policies", "delegated_administrators")
 ORGANIZATION_PARTS = ("Roots", "EnabledServicePrincipals", "ResourcePolicy", "OrganizationsFeatures")
 
-MAX_WORKERS = 8
-"""Per-parent and per-policy calls in flight: Organizations throttles hard (a few calls per second)."""
 
 
 def collect(ctx: Context) -> Json:
@@ -90,10 +87,9 @@ def collect(ctx: Context) -> Json:
     _resource_policy(ctx, client, organization)
     call(ctx, ctx.client("iam"), "list_organizations_features", into=organization,
          key="OrganizationsFeatures", unset=ROOT_ACCESS_OFF)
-    with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="awsaudit-org") as pool:
-        _tree(ctx, client, pool, data, organization)
-        _policies(ctx, client, pool, data)
-        _delegated_administrators(ctx, client, pool, data)
+    _tree(ctx, client, data, organization)
+    _policies(ctx, client, data)
+    _delegated_administrators(ctx, client, data)
     return data
 
 
@@ -124,7 +120,7 @@ def _parse_content(ctx: Context, holder: Json, owner: Json, key: str, operation:
         ctx.record("organizations", operation, arn, "MalformedPolicy", str(exc))
 
 
-def _tree(ctx: Context, client: Any, pool: ThreadPoolExecutor, data: Json, organization: Json) -> None:
+def _tree(ctx: Context, client: Any, data: Json, organization: Json) -> None:
     """Walk root -> OUs level by level; every OU and account gets its parent as ListParents shows it."""
     roots = organization.get("Roots")
     if roots is None:  # ListRoots failed: nothing to walk from
@@ -137,7 +133,7 @@ def _tree(ctx: Context, client: Any, pool: ThreadPoolExecutor, data: Json, organ
     level = [(root["Id"], "ROOT") for root in roots]
     while level:
         children: list[tuple[str, str]] = []
-        for found in pool.map(lambda parent: _children(ctx, client, *parent), level):
+        for found in ctx.each(lambda parent: _children(ctx, client, *parent), level):
             for key, code in (found.get("_errors") or {}).items():
                 failed.setdefault(key, code)
             for ou in found.get("ous") or []:
@@ -172,7 +168,7 @@ def _children(ctx: Context, client: Any, parent_id: str, parent_type: str) -> Js
     return found
 
 
-def _policies(ctx: Context, client: Any, pool: ThreadPoolExecutor, data: Json) -> None:
+def _policies(ctx: Context, client: Any, data: Json) -> None:
     """SCPs and RCPs with their documents and targets; one listing failure makes the set incomplete.
 
     ListPolicies answers for a policy type even when the type is not enabled on the root; whether
@@ -187,7 +183,7 @@ def _policies(ctx: Context, client: Any, pool: ThreadPoolExecutor, data: Json) -
             data.setdefault("_errors", {})["policies"] = found["_errors"]["policies"]
             return
         listed.extend(items)
-    data["policies"] = list(pool.map(lambda p: _policy(ctx, client, p), listed))
+    data["policies"] = ctx.each(lambda p: _policy(ctx, client, p), listed)
 
 
 def _policy(ctx: Context, client: Any, policy: Json) -> Json:
@@ -203,7 +199,7 @@ def _policy(ctx: Context, client: Any, policy: Json) -> Json:
     return policy
 
 
-def _delegated_administrators(ctx: Context, client: Any, pool: ThreadPoolExecutor, data: Json) -> None:
+def _delegated_administrators(ctx: Context, client: Any, data: Json) -> None:
     admins = call(ctx, client, "list_delegated_administrators", into=data, key="delegated_administrators",
                   paginate="DelegatedAdministrators")
     if admins is ABSENT:
@@ -215,4 +211,4 @@ def _delegated_administrators(ctx: Context, client: Any, pool: ThreadPoolExecuto
              resource=admin["Arn"], paginate="DelegatedServices", AccountId=admin["Id"])
         return admin
 
-    data["delegated_administrators"] = list(pool.map(services, admins))
+    data["delegated_administrators"] = ctx.each(services, admins)

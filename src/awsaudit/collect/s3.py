@@ -8,7 +8,6 @@ that region, so each bucket records its `_region` and its follow-up calls go the
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,8 +17,6 @@ from awsaudit.model import Json
 SCOPE = "global"
 PRODUCES: tuple[str, ...] = ("buckets", "account")
 
-MAX_WORKERS = 8
-"""Per-bucket calls in flight; small, because S3 throttles per prefix and the scanner runs in parallel too."""
 
 
 class Part(NamedTuple):
@@ -65,8 +62,7 @@ def collect(ctx: Context) -> Json:
     data: Json = {}
     buckets = call(ctx, ctx.client("s3"), "list_buckets", into=data, key="buckets", paginate="Buckets")
     if buckets is not ABSENT:
-        with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="awsaudit-s3") as pool:
-            data["buckets"] = list(pool.map(lambda b: _bucket(ctx, b), buckets))
+        data["buckets"] = ctx.each(lambda b: _bucket(ctx, b), buckets)
     data["account"] = _account(ctx)
     return data
 
