@@ -39,7 +39,11 @@ def _advanced_management_events(fields: list[Json]) -> frozenset[str]:
     category = by_field.get("eventCategory", {})
     if "Management" not in category.get("Equals", []):
         return frozenset()
-    read_only = by_field.get("readOnly")
+    return read_write_types(by_field.get("readOnly"))
+
+
+def read_write_types(read_only: Json | None) -> frozenset[str]:
+    """What an advanced selector's readOnly field condition keeps: reads, writes or both."""
     if read_only is None:
         return BOTH
     if "Equals" in read_only:

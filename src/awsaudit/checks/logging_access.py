@@ -6,16 +6,13 @@ from __future__ import annotations
 import re
 
 from awsaudit.checks._registry import ACCOUNT, Missing, check, need
+from awsaudit.checks.logging import READ, READ_WRITE_TYPE, WRITE, read_write_types
 from awsaudit.checks.network_vpc import regional
 from awsaudit.checks.s3 import s3_bucket_no_public_read
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, Status, fail, manual, ok, unknown
 
 AREA = "logging"
 
-READ, WRITE = "read", "write"
-BOTH = frozenset({READ, WRITE})
-READ_WRITE_TYPE = {"All": BOTH, "ReadOnly": frozenset({READ}), "WriteOnly": frozenset({WRITE})}
-READ_ONLY_VALUE = {"true": READ, "false": WRITE}
 S3_OBJECT = "AWS::S3::Object"
 ALL_BUCKETS = re.compile(r"^arn:[a-z-]+:s3(:::)?$")
 """The DataResources value (and advanced resources.ARN prefix) meaning "every bucket": arn:aws:s3[:::]."""
@@ -215,13 +212,7 @@ def _advanced_s3_objects(selector: Json) -> frozenset[str]:
     read_only = fields.pop("readOnly", None)
     if fields:
         return frozenset()
-    if read_only is None:
-        return BOTH
-    if "Equals" in read_only:
-        return frozenset(READ_ONLY_VALUE[v] for v in read_only["Equals"] if v in READ_ONLY_VALUE)
-    if "NotEquals" in read_only:
-        return BOTH - {READ_ONLY_VALUE[v] for v in read_only["NotEquals"] if v in READ_ONLY_VALUE}
-    return frozenset()
+    return read_write_types(read_only)
 
 
 def _s3_object_events(account: Json, kind: str) -> Outcome:
