@@ -74,8 +74,9 @@ def server_process() -> Iterator[Server]:
         # moto prints a traceback for each request to a service it lacks (HTTP 500): kept out of sight.
         log = (Path(tmp) / "server.log").open("w")
         process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.latency_server", "--port", "0", "--latency-ms", "0"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True,
+            [sys.executable, "-m", "benchmarks.latency_server", "--port", "0", "--latency-ms", "0",
+             "--exit-on-stdin-eof"],
+            cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
         )
         try:
             assert process.stdout is not None
@@ -92,8 +93,9 @@ def server_process() -> Iterator[Server]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-            if process.stdout is not None:
-                process.stdout.close()
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    pipe.close()
             log.close()
 
 
@@ -155,6 +157,7 @@ def _figures(size: Size, latency_ms: float, concurrency: int, generation: float,
         "latency_ms": latency_ms,
         "concurrency": concurrency,
         "collectors": sorted(COLLECTORS),
+        "source": source_version(),
         "generation_seconds": round(generation, 1),
         "wall_seconds": round(scan["wall_seconds"], 2),
         "bound_seconds": round(bound, 2),
@@ -176,9 +179,20 @@ def _figures(size: Size, latency_ms: float, concurrency: int, generation: float,
         "assumed_actions": list(floor.assumed),
         "operations": sorted(operations.values(), key=lambda r: (r["service"], r["operation"])),
         "scan_errors": scan["errors"],
+        "last_tasks": scan["finished"][-5:],
         "snapshot_resources": scan["resources"],
         "inventory": inventory,
     }
+
+
+def source_version() -> str:
+    """The commit measured (with '+changes' when the work tree differs): figures without it are hearsay."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("+changes" if git("status", "--porcelain", "--", "src") else "")
 
 
 def _mark(ok: bool) -> str:
@@ -190,7 +204,7 @@ def render(f: dict[str, Any], verbose: bool = False) -> str:
     lines = [
         f"== {f['size']}: {f['regions']} regions, latency {f['latency_ms']:g} ms, "
         f"concurrency {f['concurrency']}; collectors: {', '.join(f['collectors'])}",
-        f"generation (not counted): {f['generation_seconds']} s",
+        f"source {f['source']}; generation (not counted): {f['generation_seconds']} s",
         f"API calls   {f['calls']:>7}   minimum {f['minimum']:>7}   ratio {f['calls_ratio']:.2f}  "
         f"(target <= {TARGET_CALLS}: {_mark(calls_ok)})",
     ]
@@ -214,6 +228,8 @@ def render(f: dict[str, Any], verbose: bool = False) -> str:
         f"HTTP errors {f['http_errors']} (AccessDenied-like 'not configured' answers included); "
         f"snapshot {f['snapshot_mb']} MB",
     ]
+    lines.append("last tasks to finish (seconds into the scan): "
+                 + ", ".join(f"{what} {at:.1f}" for what, at in f["last_tasks"]))
     columns = ("calls", "minimum", "excess", "errors", "server_errors", "moto_seconds")
     lines.append(_table(_by_service(f["operations"]), ("service", *columns)))
     if verbose:

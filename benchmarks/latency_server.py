@@ -24,6 +24,7 @@ import argparse
 import io
 import json
 import logging
+import os
 import re
 import sys
 import threading
@@ -277,11 +278,22 @@ class LatencyCounter:
         return [body]
 
 
-def serve(port: int, latency_ms: float) -> None:
+def _exit_when_stdin_closes() -> None:
+    """The benchmark holds our stdin open: when it dies (even by SIGKILL), we go too."""
+    sys.stdin.read()
+    os._exit(0)
+
+
+def serve(port: int, latency_ms: float, exit_on_stdin_eof: bool = False) -> None:
+    if exit_on_stdin_eof:
+        threading.Thread(target=_exit_when_stdin_closes, daemon=True).start()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request would cost time
     app = LatencyCounter(DomainDispatcherApplication(create_backend_app), latency_ms / 1000)
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
     print(f"PORT {server.server_port}", flush=True)
+    # The parent reads that one line and no more: anything else printed to stdout (moto prints
+    # now and then) would fill the pipe and block every request thread. Send it to stderr instead.
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     server.serve_forever()
 
 
@@ -289,9 +301,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (printed as PORT n)")
     parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--exit-on-stdin-eof", action="store_true",
+                        help="stop when stdin closes (the benchmark's way to never leave a server behind)")
     args = parser.parse_args(argv)
     try:
-        serve(args.port, args.latency_ms)
+        serve(args.port, args.latency_ms, args.exit_on_stdin_eof)
     except KeyboardInterrupt:
         sys.exit(0)
 

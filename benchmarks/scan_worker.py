@@ -56,7 +56,10 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
 
     rss_ready = _current_rss_mb()
     session = boto3.Session(region_name=job["regions"][0])
-    options = ScanOptions(regions=tuple(job["regions"]), concurrency=int(job["concurrency"]))
+    finished: list[tuple[str, float]] = []
+    options = ScanOptions(regions=tuple(job["regions"]), concurrency=int(job["concurrency"]),
+                          progress=lambda what, _done, _total: finished.append(
+                              (what, round(time.perf_counter() - started, 2))))
     started, cpu_started = time.perf_counter(), time.process_time()
     snap = scan_account(session, options)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
@@ -77,6 +80,7 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
         "resources": _resources(account),
         "errors": dict(sorted(errors.items(), key=lambda kv: -kv[1]["count"])),
         "cpu_seconds": cpu,
+        "finished": finished,  # (service region, seconds since the scan started), in completion order
         "snapshot_bytes": len(json.dumps(snap)),
     }
 
