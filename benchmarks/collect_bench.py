@@ -233,7 +233,8 @@ def render(f: dict[str, Any], verbose: bool = False) -> str:
     columns = ("calls", "minimum", "excess", "errors", "server_errors", "moto_seconds")
     lines.append(_table(_by_service(f["operations"]), ("service", *columns)))
     if verbose:
-        lines.append(_table(f["operations"], ("service", "operation", *columns)))
+        active = [r for r in f["operations"] if r["calls"] or r["minimum"]]
+        lines.append(_table(active, ("service", "operation", *columns)))
         lines.append("collected: " + ", ".join(f"{k}={v}" for k, v in f["snapshot_resources"].items()))
     if f["scan_errors"]:
         lines.append("errors recorded in the snapshot (service operation code: count):")
