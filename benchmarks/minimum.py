@@ -146,6 +146,7 @@ COSTS: dict[str, Cost | tuple[Cost, ...]] = {
                                             lambda n, _inv: n.get("security_hub", 0),
                                             "1 where the hub is on"),
     "access-analyzer:ListAnalyzers": once("accessanalyzer", "ListAnalyzers"),
+    "macie2:GetMacieSession": once("macie2", "GetMacieSession"),
     # --- KMS (regional)
     "kms:ListKeys": listing("kms", "ListKeys", "kms_keys", 1000),
     "kms:ListAliases": listing("kms", "ListAliases", "kms_aliases", 100),
