@@ -126,12 +126,10 @@ def scan_account(session: boto3.Session, options: ScanOptions) -> Json:
     }
     snap["accounts"][account_id] = account
 
-    tasks: list[tuple[Collector, str | None]] = []
-    for collector in collectors:
-        if collector.scope == "global":
-            tasks.append((collector, None))
-        else:
-            tasks.extend((collector, region) for region in regions)
+    # Global tasks first: they are few and long (S3's per-bucket calls, IAM's credential report),
+    # so starting them early keeps them off the critical path behind hundreds of regional tasks.
+    tasks: list[tuple[Collector, str | None]] = [(c, None) for c in collectors if c.scope == "global"]
+    tasks += [(c, region) for c in collectors if c.scope != "global" for region in regions]
 
     executor = options.executor or ThreadPoolExecutor(
         max_workers=options.concurrency, thread_name_prefix="awsaudit"

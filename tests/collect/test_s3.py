@@ -225,3 +225,26 @@ def test_collect_then_evaluate(session: boto3.Session, ctx: Context) -> None:
     assert results["s3_bucket_default_encryption", billing].region == "eu-central-1"
     account = results["s3_account_public_access_block", f"arn:aws:s3::{ACCOUNT}:account"]
     assert account.status is Status.FAIL
+
+
+def test_economy_region_from_listing_and_no_policy_status_without_policy(
+    session: boto3.Session, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BucketRegion in ListBuckets spares GetBucketLocation; no policy spares GetBucketPolicyStatus."""
+    make_bucket(session, "acme-plain", REGION)
+    original = BaseClient._make_api_call
+    calls: list[str] = []
+
+    def spy(self: BaseClient, operation: str, params: Any) -> Any:
+        calls.append(operation)
+        answer = original(self, operation, params)
+        if operation == "ListBuckets":
+            for listed in answer.get("Buckets", []):
+                listed.setdefault("BucketRegion", REGION)
+        return answer
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", spy)
+    [bucket] = s3.collect(ctx)["buckets"]
+    assert bucket["_region"] == REGION and bucket["Policy"] is None and bucket["PolicyStatus"] is None
+    assert "GetBucketLocation" not in calls and "GetBucketPolicyStatus" not in calls
+    assert "GetBucketPolicy" in calls

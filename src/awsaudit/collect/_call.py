@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from awsaudit.model import Json
 
@@ -131,6 +132,8 @@ class Context:
 def _error(exc: Exception) -> tuple[str, str]:
     if isinstance(exc, NotImplementedError):
         return "NotImplemented", str(exc)
+    if isinstance(exc, ResponseParserError):  # e.g. an HTML error page from a proxy or emulator
+        return "ResponseParserError", str(exc).splitlines()[0] if str(exc) else ""
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
@@ -170,7 +173,7 @@ def call(
         else:
             response = getattr(client, operation)(**params)
             value = response.get(select) if select is not None else response
-    except (ClientError, BotoCoreError, NotImplementedError) as exc:
+    except (ClientError, BotoCoreError, ResponseParserError, NotImplementedError) as exc:
         # NotImplementedError: in-process moto, for an operation it lacks (its server answers 500)
         code, message = _error(exc)
         if code in set(unset):

@@ -27,6 +27,7 @@ class Part(NamedTuple):
     iam_action: str  # explicit: S3 method names do not map to IAM actions (GetBucketEncryption!)
     unset_codes: frozenset[str]  # error codes meaning "not configured" -> None
     select: str | None = None  # response field to keep; None keeps the whole response
+    pointless_without: str | None = None  # a key whose None answer makes this call pointless
 
 
 NO_POLICY = frozenset({"NoSuchBucketPolicy"})
@@ -34,7 +35,9 @@ NO_POLICY = frozenset({"NoSuchBucketPolicy"})
 BUCKET_PARTS = (
     Part("get_bucket_acl", "Acl", "s3:GetBucketAcl", frozenset()),
     Part("get_bucket_policy", "Policy", "s3:GetBucketPolicy", NO_POLICY, "Policy"),
-    Part("get_bucket_policy_status", "PolicyStatus", "s3:GetBucketPolicyStatus", NO_POLICY, "PolicyStatus"),
+    # No policy, no policy status: S3 would answer NoSuchBucketPolicy again, one call per bucket.
+    Part("get_bucket_policy_status", "PolicyStatus", "s3:GetBucketPolicyStatus", NO_POLICY, "PolicyStatus",
+         pointless_without="Policy"),
     Part("get_public_access_block", "PublicAccessBlock", "s3:GetBucketPublicAccessBlock",
          frozenset({"NoSuchPublicAccessBlockConfiguration"}), "PublicAccessBlockConfiguration"),
     Part("get_bucket_encryption", "Encryption", "s3:GetEncryptionConfiguration",
@@ -60,7 +63,9 @@ LEGACY_LOCATIONS = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}
 
 def collect(ctx: Context) -> Json:
     data: Json = {}
-    buckets = call(ctx, ctx.client("s3"), "list_buckets", into=data, key="buckets", paginate="Buckets")
+    # A page size makes ListBuckets paginate, and paginated answers carry each bucket's region.
+    buckets = call(ctx, ctx.client("s3"), "list_buckets", into=data, key="buckets", paginate="Buckets",
+                   PaginationConfig={"PageSize": 10000})
     if buckets is not ABSENT:
         data["buckets"] = ctx.each(lambda b: _bucket(ctx, b), buckets)
     data["account"] = _account(ctx)
@@ -71,17 +76,22 @@ def _bucket(ctx: Context, listed: Json) -> Json:
     name = listed["Name"]
     bucket: Json = {**listed, "_arn": f"arn:{ctx.partition}:s3:::{name}"}
     location: Json = {}
-    found = call(ctx, ctx.client("s3"), "get_bucket_location", into=location, key="_region",
-                 resource=bucket["_arn"], select="LocationConstraint", Bucket=name)
+    if listed.get("BucketRegion"):  # paginated ListBuckets answers carry it: no GetBucketLocation needed
+        found = listed["BucketRegion"]
+    else:
+        found = call(ctx, ctx.client("s3"), "get_bucket_location", into=location, key="_region",
+                     resource=bucket["_arn"], select="LocationConstraint", Bucket=name)
     if found is not ABSENT:
         bucket["_region"] = LEGACY_LOCATIONS.get(found, found)
-    elif listed.get("BucketRegion"):  # newer ListBuckets answers carry it; good enough as a fallback
-        bucket["_region"] = listed["BucketRegion"]
     else:
         # botocore follows S3's region redirects, so the home-region client still gets answers.
         bucket["_errors"] = dict(location["_errors"])
     client = ctx.client("s3", bucket.get("_region", ctx.region))
     for part in BUCKET_PARTS:
+        pointless = part.pointless_without
+        if pointless and pointless in bucket and bucket[pointless] is None:
+            bucket[part.key] = None
+            continue
         call(ctx, client, part.operation, into=bucket, key=part.key, resource=bucket["_arn"],
              select=part.select, unset=part.unset_codes, Bucket=name)
     if isinstance(bucket.get("Policy"), str):
