@@ -8,7 +8,7 @@ from collections import defaultdict
 import boto3
 import pytest
 
-from awsaudit.checks import evaluate, iam_access, iam_credentials
+from awsaudit.checks import evaluate, iam_access, iam_credentials, load_all
 from awsaudit.checks import iam as iam_checks
 from awsaudit.checks._registry import REGISTRY
 from awsaudit.collect import ec2, iam, s3
@@ -84,7 +84,8 @@ def test_demo_iam_gives_failures_and_passes(session: boto3.Session, ctx: Context
         return {name for (cid, name), s in by_resource.items() if cid == check_id and s is Status.FAIL}
 
     assert failing("iam_user_console_mfa") == {"bob.nguyen", "dave.okafor"}
-    assert failing("iam_user_no_attached_policies") == {"carol.schmidt", "dave.okafor", "svc-terraform"}
+    assert failing("iam_user_no_attached_policies") == {
+        "carol.schmidt", "dave.okafor", "svc-terraform", "svc-ops-automation"}
     assert failing("iam_user_access_keys_rotated") == {"svc-terraform", "svc-datadog"}
     assert failing("iam_user_single_active_key") == {"svc-terraform"}
     # dave stopped signing in 120 days ago; svc-terraform's second key was never used.
@@ -103,3 +104,17 @@ def test_demo_iam_gives_failures_and_passes(session: boto3.Session, ctx: Context
     trust = roles["acme-ci-deploy"]["AssumeRolePolicyDocument"]["Statement"][0]
     assert trust["Principal"] == {"AWS": f"arn:aws:iam::{demo_iam.CI_ACCOUNT}:root"}
     assert [p["_arn"].rsplit("/", 1)[-1] for p in data["saml_providers"]] == ["AcmeOkta"]
+
+
+@pytest.mark.usefixtures("managed_policies")
+def test_demo_shows_the_iam_engine_findings(session: boto3.Session, ctx: Context) -> None:
+    """Escalation, public trust and federated trust each FAIL on the resource built for them."""
+    demo_iam.build(session, ("eu-west-1",))
+    snap = {"accounts": {ACCOUNT: {"global": {"iam": iam.collect(ctx)}, "regions": {}, "errors": []}}}
+    selected = [load_all()[c] for c in ("iam_user_no_privilege_escalation", "iam_role_no_public_trust",
+                                    "iam_role_federated_trust_restricted")]
+    failed = {(f.check_id, f.resource.rsplit("/", 1)[-1]) for f in evaluate(snap, selected)
+              if f.status is Status.FAIL}
+    assert ("iam_user_no_privilege_escalation", "svc-ops-automation") in failed
+    assert ("iam_role_no_public_trust", "acme-partner-readonly") in failed
+    assert ("iam_role_federated_trust_restricted", "acme-github-deploy") in failed

@@ -150,6 +150,23 @@ def _roles(iam: Any, policies: dict[str, str]) -> None:
                            PolicyArn=f"{AWS_POLICY}service-role/AWSLambdaBasicExecutionRole")
     iam.attach_role_policy(RoleName="acme-billing-exporter", PolicyArn=policies["acme-billing-export"])
 
+    # Break-glass role for EC2 admin tasks; together with the ops automation user's loose PassRole
+    # below it is a two-step path to administrator (PassRole + RunInstances).
+    iam.create_role(RoleName="acme-ec2-admin", Description="EC2 instances for admin tasks",
+                    AssumeRolePolicyDocument=_trust({"Service": "ec2.amazonaws.com"}))
+    iam.attach_role_policy(RoleName="acme-ec2-admin", PolicyArn=f"{AWS_POLICY}AdministratorAccess")
+    iam.create_instance_profile(InstanceProfileName="acme-ec2-admin")
+    iam.add_role_to_instance_profile(InstanceProfileName="acme-ec2-admin", RoleName="acme-ec2-admin")
+    iam.create_user(UserName="svc-ops-automation", Tags=[{"Key": "department", "Value": "platform"}])
+    iam.put_user_policy(
+        UserName="svc-ops-automation", PolicyName="launch-workers",
+        PolicyDocument=_doc(_allow(["ec2:RunInstances", "ec2:DescribeInstances", "iam:PassRole"])),
+    )
+    # A partner's read-only role, opened to "*" while debugging their account ID and never closed.
+    iam.create_role(RoleName="acme-partner-readonly", Description="Partner read access",
+                    AssumeRolePolicyDocument=_trust({"AWS": "*"}))
+    iam.attach_role_policy(RoleName="acme-partner-readonly", PolicyArn=f"{AWS_POLICY}ReadOnlyAccess")
+
 
 # name -> (days since the user was created, password last used, {key index: (created, last used)}),
 # in days before the demo runs; None: never used.
@@ -192,6 +209,13 @@ def _identity(iam: Any, account: str) -> None:
     iam.create_open_id_connect_provider(
         Url="https://token.actions.githubusercontent.com", ClientIDList=["sts.amazonaws.com"],
         ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"])
+    # GitHub Actions deploy role checking only the audience: any repository on GitHub may assume it.
+    oidc = f"arn:aws:iam::{account}:oidc-provider/token.actions.githubusercontent.com"
+    iam.create_role(
+        RoleName="acme-github-deploy", Description="Deploys from GitHub Actions",
+        AssumeRolePolicyDocument=_doc({
+            "Effect": "Allow", "Principal": {"Federated": oidc}, "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}}))
     iam.create_role(
         RoleName="acme-aws-support", Description="Opens and follows AWS Support cases",
         AssumeRolePolicyDocument=_doc({
