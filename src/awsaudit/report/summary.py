@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from awsaudit.model import Status
+from awsaudit.report.compliance import NO_RESOURCES, NOT_COVERED
 from awsaudit.report.coverage import CoverageRow, summary_counts
 
 if TYPE_CHECKING:
@@ -80,8 +81,27 @@ def print_summary(console: Console, report: Report, warnings: bool = True) -> No
         for (check_id, reason), n in sorted(unknown.items())[:TOP]:
             gaps.add_row(check_id, escape(reason), str(n))
         console.print(gaps)
+    print_frameworks(console, report)
     print_mutes(console, report, warnings)
     print_coverage(console, report.coverage)
+
+
+def print_frameworks(console: Console, report: Report) -> None:
+    """Compliance per framework: how many controls passed, failed, could not be assessed ..."""
+    columns = (str(Status.FAIL), str(Status.UNKNOWN), str(Status.MANUAL), str(Status.MUTED),
+               str(Status.PASS), NO_RESOURCES, NOT_COVERED)
+    table = Table(title="Compliance per framework (controls)", title_justify="left")
+    table.add_column("framework")
+    for col in (*columns, "pass rate"):
+        table.add_column(col, justify="right")
+    for fw in report.frameworks:
+        counts = fw.status_counts
+        rate = fw.pass_rate
+        table.add_row(
+            escape(f"{fw.id} {fw.version}"), *(str(counts.get(c, 0)) for c in columns),
+            "-" if rate is None else f"{rate:.0%}",
+        )
+    console.print(table)
 
 
 def print_mutes(console: Console, report: Report, warnings: bool = True) -> None:
