@@ -40,7 +40,8 @@ class ScanOptions:
 
     def botocore_config(self) -> Config:
         return Config(
-            retries={"mode": self.retry_mode, "max_attempts": self.max_attempts},
+            # total_max_attempts counts the first call; the dict's max_attempts would count retries only
+            retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
             max_pool_connections=max(10, self.concurrency * 2),
             connect_timeout=10,
             read_timeout=60,

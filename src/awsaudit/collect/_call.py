@@ -66,7 +66,9 @@ class Context:
     account: str
     region: str
     partition: str = "aws"
-    config: Config = field(default_factory=lambda: Config(retries={"mode": "standard", "max_attempts": 5}))
+    config: Config = field(
+        default_factory=lambda: Config(retries={"mode": "standard", "total_max_attempts": 5})
+    )
     errors: list[Json] = field(default_factory=list)
     concurrency: int = 8
     """Threads for per-resource calls (S3 buckets, KMS keys ...): the scan's --concurrency."""
