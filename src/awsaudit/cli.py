@@ -130,7 +130,8 @@ def finish(snap: Json, source: str, kind: str, choices: AuditChoices) -> int:
             click.echo(f"awsaudit: warning: {warning}", err=True)
     formats = choices.formats or (tuple(FORMATS) if kind == "demo" else DEFAULT_FORMATS)
     written = write_all(out_dir, snap, findings, info, formats, mutes)
-    console = Console()
+    # Pipes and CI logs get the width summary.txt has, not 80 columns of wrapped ARNs.
+    console = Console() if sys.stdout.isatty() else Console(width=140)
     if not choices.quiet:
         print_summary(console, Report(info, findings, snap, mutes), warnings=False)
         console.print(
