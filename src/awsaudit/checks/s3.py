@@ -17,6 +17,22 @@ READ = frozenset({"READ", "FULL_CONTROL"})
 READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions")
 
 
+BLOCK_ALL_CLI = (
+    "aws s3api put-public-access-block --bucket {bucket} --public-access-block-configuration "
+    "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true"
+)
+BLOCK_ALL_TERRAFORM = (
+    'resource "aws_s3_bucket_public_access_block" "this" {\n'
+    "  bucket                  = aws_s3_bucket.this.id\n"
+    "  block_public_acls       = true\n"
+    "  ignore_public_acls      = true\n"
+    "  block_public_policy     = true\n"
+    "  restrict_public_buckets = true\n"
+    "}"
+)
+"""Block Public Access fully on for one bucket: the fix both bucket exposure checks recommend."""
+
+
 @check(
     "s3_bucket_default_encryption",
     title="S3 bucket has default server-side encryption configured",
@@ -78,15 +94,8 @@ def s3_bucket_default_encryption(bucket: Json) -> Outcome:
             "Control instead of a public bucket.",
             "Remove ACL grants to Everyone / Authenticated users and policy statements with Principal \"*\".",
         ),
-        cli="aws s3api put-public-access-block --bucket {name} --public-access-block-configuration "
-            "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
-        terraform='resource "aws_s3_bucket_public_access_block" "this" {\n'
-                  "  bucket                  = aws_s3_bucket.this.id\n"
-                  "  block_public_acls       = true\n"
-                  "  ignore_public_acls      = true\n"
-                  "  block_public_policy     = true\n"
-                  "  restrict_public_buckets = true\n"
-                  "}",
+        cli=BLOCK_ALL_CLI.format(bucket="{name}"),
+        terraform=BLOCK_ALL_TERRAFORM,
     ),
 )
 def s3_bucket_no_public_read(bucket: Json) -> Outcome:
@@ -165,15 +174,8 @@ def s3_account_public_access_block(account: Json) -> Outcome:
             "A bucket that must serve the public: serve it through CloudFront with Origin Access Control and "
             "block public access on the bucket all the same.",
         ),
-        cli="aws s3api put-public-access-block --bucket {bucket} --public-access-block-configuration "
-            "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
-        terraform='resource "aws_s3_bucket_public_access_block" "this" {\n'
-                  "  bucket                  = aws_s3_bucket.this.id\n"
-                  "  block_public_acls       = true\n"
-                  "  ignore_public_acls      = true\n"
-                  "  block_public_policy     = true\n"
-                  "  restrict_public_buckets = true\n"
-                  "}",
+        cli=BLOCK_ALL_CLI.format(bucket="{bucket}"),
+        terraform=BLOCK_ALL_TERRAFORM,
     ),
 )
 def s3_bucket_public_access_block(bucket: Json) -> Outcome:
