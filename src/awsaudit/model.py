@@ -62,6 +62,9 @@ class Outcome:
     status: Status
     message: str
     evidence: Any = None
+    resource: str | None = None
+    """The ARN this outcome is about, when a check reports each offender of a wider resource."""
+    region: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,19 +106,27 @@ class Finding:
         }
 
 
-def ok(message: str, evidence: Any = None) -> Outcome:
-    return Outcome(Status.PASS, message, evidence)
+def ok(
+    message: str, evidence: Any = None, *, resource: str | None = None, region: str | None = None
+) -> Outcome:
+    return Outcome(Status.PASS, message, evidence, resource, region)
 
 
-def fail(message: str, evidence: Any = None) -> Outcome:
-    return Outcome(Status.FAIL, message, evidence)
+def fail(
+    message: str, evidence: Any = None, *, resource: str | None = None, region: str | None = None
+) -> Outcome:
+    return Outcome(Status.FAIL, message, evidence, resource, region)
 
 
-def manual(message: str, evidence: Any = None) -> Outcome:
+def manual(
+    message: str, evidence: Any = None, *, resource: str | None = None, region: str | None = None
+) -> Outcome:
     """For a control that needs a human: say exactly what to look at, with what we know."""
-    return Outcome(Status.MANUAL, message, evidence)
+    return Outcome(Status.MANUAL, message, evidence, resource, region)
 
 
-def unknown(message: str, evidence: Any = None) -> Outcome:
+def unknown(
+    message: str, evidence: Any = None, *, resource: str | None = None, region: str | None = None
+) -> Outcome:
     """For a check that has its data but cannot decide from it (never for missing data: use need())."""
-    return Outcome(Status.UNKNOWN, message, evidence)
+    return Outcome(Status.UNKNOWN, message, evidence, resource, region)

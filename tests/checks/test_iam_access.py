@@ -248,8 +248,10 @@ def test_federation_messages_name_the_users() -> None:
     assert outcome.evidence["iam_users_with_console_password"] == ["breakglass"]
 
 
-def test_resource_policy_check_runs_once_per_account() -> None:
-    account = account_with(bucket("acme-website", PUBLIC))
+def test_resource_policy_check_reports_the_account_and_each_public_resource() -> None:
+    account = account_with(bucket("acme-website", PUBLIC), bucket("acme-private", None))
     findings = evaluate({"partition": "aws", "accounts": {ACCT: account}},
                         [iam_resource_policies_no_public_principal])
-    assert [(f.status, f.resource, f.region) for f in findings] == [(Status.FAIL, ROOT_ARN, "global")]
+    assert [(f.status, f.resource, f.region) for f in findings] == [
+        (Status.FAIL, ROOT_ARN, "global"), (Status.FAIL, "arn:aws:s3:::acme-website", "global")]
+    assert findings[1].evidence["statements"] == PUBLIC["Statement"]

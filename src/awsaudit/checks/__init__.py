@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import logging
 import pkgutil
 from collections.abc import Iterable, Iterator
 
 from awsaudit.checks._registry import ACCOUNT, REGISTRY, Check
+from awsaudit.checks._view import GLOBAL, AccountView
 from awsaudit.derive import derive
 from awsaudit.frameworks import controls_by_check
 from awsaudit.model import Finding, Json, Outcome, Status
@@ -17,7 +19,6 @@ log = logging.getLogger(__name__)
 
 AREAS = ("account", "iam", "logging", "monitoring", "network", "s3", "storage")
 """How reports group checks. A check module's area is its AREA constant, else its name."""
-GLOBAL = "global"
 
 
 def check_modules() -> list[str]:
@@ -32,44 +33,37 @@ def load_all() -> dict[str, Check]:
     return REGISTRY
 
 
-def _service_locations(account: Json, service: str) -> list[tuple[str, Json | None]]:
-    """Where a service's data sits: [(region, data)], `None` data when it is absent there."""
-    global_data = account.get("global", {})
-    if service in global_data:
-        return [(GLOBAL, global_data[service])]
-    regions: dict[str, Json] = account.get("regions", {})
-    found = [(name, region.get(service)) for name, region in sorted(regions.items())]
-    if any(data is not None for _, data in found):
-        return found
-    return [(GLOBAL, None)]
-
-
-def _targets(check: Check, account_id: str, account: Json) -> Iterator[tuple[str, Json | None, str]]:
+def _targets(check: Check, view: AccountView) -> Iterator[tuple[str, Json | None, str]]:
     """(region, resource or None, reason-if-None) for every resource the check runs on."""
     if check.over == ACCOUNT:
-        yield GLOBAL, account, ""
+        yield GLOBAL, view.doc, ""
         return
-    service, key = check.over.split(".", 1)
-    for region, data in _service_locations(account, service):
-        if data is None:
-            yield region, None, f"{service} was not collected"
+    for loc in view.locations(check.over):
+        if not loc.found:
+            yield loc.region, None, f"{check.over} not collected: {loc.gap}"
             continue
-        if key not in data:
-            reason = (data.get("_errors") or {}).get(key, "not collected")
-            yield region, None, f"{service}.{key} not collected: {reason}"
-            continue
-        collection = data[key]
-        items = collection if isinstance(collection, list) else [collection]
+        items = loc.data if isinstance(loc.data, list) else [loc.data]
         for item in items:
-            yield region, item, ""
+            if isinstance(item, dict):
+                yield loc.region, item, ""
+            else:
+                yield loc.region, None, f"{check.over}: malformed item ({type(item).__name__})"
 
 
-def _run(check: Check, resource: Json, account: Json, settings: Settings) -> tuple[Outcome, bool]:
+def _run(check: Check, resource: Json, view: AccountView, settings: Settings) -> tuple[list[Outcome], bool]:
     try:
-        return check.evaluate(resource, account, settings), False
+        return check.run(resource, view, settings), False
     except Exception as exc:  # noqa: BLE001 - a broken check must not end the audit; it is reported
         log.error("check %s raised %s: %s", check.id, type(exc).__name__, exc)
-        return Outcome(Status.UNKNOWN, f"check error: {type(exc).__name__}: {exc}"), True
+        return [Outcome(Status.UNKNOWN, f"check error: {type(exc).__name__}: {exc}")], True
+
+
+def _collected_at(snapshot: Json) -> dt.datetime | None:
+    try:
+        when = dt.datetime.fromisoformat(str(snapshot.get("collected_at")))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 def evaluate(
@@ -85,19 +79,34 @@ def evaluate(
     controls = controls_by_check()
     partition = snapshot.get("partition", "aws")
     findings: list[Finding] = []
+    collected_at = _collected_at(snapshot)
     for account_id, account in sorted(snapshot.get("accounts", {}).items()):
-        for check in selected:
-            for location, resource, reason in _targets(check, account_id, account):
+        view = AccountView(account_id, account, partition, collected_at)
+        findings.extend(evaluate_account(view, selected, settings, controls))
+    return findings
+
+
+def evaluate_account(
+    view: AccountView,
+    checks: Iterable[Check],
+    settings: Settings = DEFAULTS,
+    controls: dict[str, dict[str, tuple[str, ...]]] | None = None,
+) -> list[Finding]:
+    """Every check on every resource of one (derived) account: the unit an Organization scan
+    evaluates shard by shard. Models are built once, on the view, by the first check that asks."""
+    controls = controls_by_check() if controls is None else controls
+    findings: list[Finding] = []
+    for check in checks:
+        for location, resource, reason in _targets(check, view):
+            if resource is None:
                 region = location
-                if resource is None:
-                    arn = (
-                        f"arn:{partition}:{check.service}:{'' if region == GLOBAL else region}:{account_id}:*"
-                    )
-                    outcome, broken = Outcome(Status.UNKNOWN, reason), False
-                else:
-                    arn = str(resource.get("_arn") or f"arn:{partition}:iam::{account_id}:root")
-                    region = str(resource.get("_region", region))
-                    outcome, broken = _run(check, resource, account, settings)
+                arn = f"arn:{view.partition}:{check.service}:{'' if region == GLOBAL else region}:{view.id}:*"
+                outcomes, broken = [Outcome(Status.UNKNOWN, reason)], False
+            else:
+                arn = str(resource.get("_arn") or f"arn:{view.partition}:iam::{view.id}:root")
+                region = str(resource.get("_region", location))
+                outcomes, broken = _run(check, resource, view, settings)
+            for outcome in outcomes:
                 findings.append(
                     Finding(
                         check_id=check.id,
@@ -106,9 +115,9 @@ def evaluate(
                         severity=check.severity,
                         objective=check.objective,
                         message=outcome.message,
-                        account=account_id,
-                        region=region,
-                        resource=arn,
+                        account=view.id,
+                        region=outcome.region or region,
+                        resource=outcome.resource or arn,
                         evidence=outcome.evidence,
                         area=check.area,
                         controls=controls.get(check.id, {}),

@@ -14,10 +14,13 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, Status
 from awsaudit.settings import DEFAULTS, Settings
+
+if TYPE_CHECKING:
+    from awsaudit.checks._view import AccountView
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +28,7 @@ _ID = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 ACCOUNT = "account"
 """`over=ACCOUNT`: the check runs once per account on the account document."""
 
-CheckFunc = Callable[..., Outcome]
+CheckFunc = Callable[..., "Outcome | list[Outcome]"]
 
 
 class Missing(Exception):  # noqa: N818 - it is a signal, not an error
@@ -37,19 +40,37 @@ class Missing(Exception):  # noqa: N818 - it is a signal, not an error
         self.reason = reason
 
 
+def reason(data: Any, key: str) -> str:
+    """Why `data[key]` is absent: the code recorded for the key, else the code of a collector that
+    crashed before it (`"*"`), else "not collected"."""
+    errors = data.get("_errors") if isinstance(data, dict) else None
+    if not isinstance(errors, dict):
+        errors = {}
+    return str(errors.get(key) or errors.get("*") or "not collected")
+
+
 def need(resource: Json, key: str) -> Any:
     """Return resource[key]; raise Missing (with the recorded reason) if it was not collected.
 
     `None` is a real answer ("AWS says: not configured") and is returned as is.
     """
-    if key in resource:
+    if isinstance(resource, dict) and key in resource:
         return resource[key]
-    reason = (resource.get("_errors") or {}).get(key, "not collected")
-    raise Missing(key, str(reason))
+    if not isinstance(resource, dict):
+        raise Missing(key, f"malformed data: expected an object, got {type(resource).__name__}")
+    raise Missing(key, reason(resource, key))
 
 
-EXTRA_PARAMETERS = ("account", "settings")
-"""Besides the resource, a check may ask for these by parameter name."""
+EXTRA_PARAMETERS = ("account", "settings", "view")
+"""Besides the resource, a check may ask for these by parameter name: the account document, the
+tunables, and the account view (collections across regions, per-account models)."""
+
+_WORST = (Status.FAIL, Status.UNKNOWN, Status.MANUAL, Status.PASS, Status.MUTED)
+
+
+def worst(outcomes: list[Outcome]) -> Outcome:
+    """The outcome that decides a control: any FAIL, else any UNKNOWN, else MANUAL, else PASS."""
+    return min(outcomes, key=lambda o: _WORST.index(o.status))
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,15 +85,33 @@ class Check:
     func: CheckFunc
     extras: tuple[str, ...]
 
-    def evaluate(
-        self, resource: Json, account: Json | None = None, settings: Settings | None = None
-    ) -> Outcome:
-        """Run the check; missing data becomes UNKNOWN, never PASS."""
-        available = {"account": account if account is not None else {}, "settings": settings or DEFAULTS}
+    def run(self, resource: Json, view: AccountView, settings: Settings | None = None) -> list[Outcome]:
+        """Run the check; missing data becomes UNKNOWN, never PASS. A check that reports each
+        offender returns several outcomes, each naming its resource."""
+        available = {"account": view.doc, "settings": settings or DEFAULTS, "view": view}
         try:
-            return self.func(resource, **{name: available[name] for name in self.extras})
+            result = self.func(resource, **{name: available[name] for name in self.extras})
         except Missing as missing:
-            return Outcome(Status.UNKNOWN, str(missing))
+            return [Outcome(Status.UNKNOWN, str(missing))]
+        if isinstance(result, Outcome):
+            return [result]
+        if not result:
+            raise ValueError(f"check {self.id} returned no outcome")
+        return list(result)
+
+    def evaluate(
+        self,
+        resource: Json,
+        account: Json | AccountView | None = None,
+        settings: Settings | None = None,
+    ) -> Outcome:
+        """The deciding outcome (see worst()) of run(): what tests and single-resource callers want."""
+        from awsaudit.checks._view import AccountView  # noqa: PLC0415 - the view imports this module
+
+        if not account and self.over == ACCOUNT:
+            account = resource  # an account-wide check's resource is the account itself
+        view = AccountView.of(account if account is not None else {})
+        return worst(self.run(resource, view, settings))
 
     @property
     def area(self) -> str:

@@ -5,10 +5,11 @@ contacts (CIS 2.2, 2.3). The organization's own configuration is checked in orga
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import NamedTuple
 
 from awsaudit.checks._organization import is_management, limited, organizations_data, summary
 from awsaudit.checks._registry import ACCOUNT, Missing, check, need
+from awsaudit.checks._view import AccountView
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, manual, ok
 
 # --- ACCT-1 ---------------------------------------------------------------------------------------
@@ -65,76 +66,76 @@ def organizations_multi_account_organization(organization: Json, account: Json) 
 INACTIVE_INSTANCE = frozenset({"terminated", "shutting-down"})
 
 
-def _reason(data: Json | None, key: str) -> str:
-    """Why data[key] is absent: the recorded error, or 'not collected'."""
-    return str(((data or {}).get("_errors") or {}).get(key, "not collected"))
+class Workload(NamedTuple):
+    kind: str
+    region: str
+    label: str
+    arn: str
 
 
-def _region_items(account: Json, service: str, key: str, gaps: list[str]) -> Iterator[tuple[str, Json]]:
-    """(region, item) of a regional collection in every scanned region; a region without it is a gap."""
-    regions: dict[str, Json] = account.get("regions") or {}
-    if not regions:
-        gaps.append(f"{service}.{key}: no region was scanned")
-    for region, services in sorted(regions.items()):
-        data = services.get(service)
-        if data is None or key not in data:
-            gaps.append(f"{service}.{key} in {region}: {_reason(data, key)}")
-            continue
-        for item in data[key]:
-            yield region, item
-
-
-def _infrastructure_buckets(account: Json, gaps: list[str]) -> set[str]:
+def _infrastructure_buckets(view: AccountView, gaps: list[str]) -> set[str]:
     """Buckets that hold logs (CloudTrail, Config, S3 access logs, flow logs), which a management
     account is expected to have; S3 data buckets are workloads."""
     names: set[str] = set()
-    for _, trail in _region_items(account, "cloudtrail", "trails", gaps):
-        if trail.get("S3BucketName"):
-            names.add(trail["S3BucketName"])
-    for services in (account.get("regions") or {}).values():
-        config = (services.get("config") or {}).get("region") or {}
-        for channel in config.get("DeliveryChannels") or []:
+    trails, trail_gaps = view.items("cloudtrail.trails")
+    gaps.extend(trail_gaps)
+    names.update(str(trail["S3BucketName"]) for _, trail in trails if trail.get("S3BucketName"))
+    configs, _ = view.items("config.region")
+    for _, config in configs:
+        for channel in (config or {}).get("DeliveryChannels") or []:
             if channel.get("s3BucketName"):
                 names.add(channel["s3BucketName"])
-        for flow in (services.get("ec2") or {}).get("flow_logs") or []:
-            destination = str(flow.get("LogDestination") or "")
-            if flow.get("LogDestinationType") == "s3" and destination.startswith("arn:"):
-                names.add(destination.split(":::", 1)[-1].split("/", 1)[0])
-    for bucket in ((account.get("global") or {}).get("s3") or {}).get("buckets") or []:
+    flows, _ = view.items("ec2.flow_logs")
+    for _, flow in flows:
+        destination = str(flow.get("LogDestination") or "")
+        if flow.get("LogDestinationType") == "s3" and destination.startswith("arn:"):
+            names.add(destination.split(":::", 1)[-1].split("/", 1)[0])
+    buckets, _ = view.items("s3.buckets")
+    for _, bucket in buckets:
         target = (bucket.get("Logging") or {}).get("TargetBucket")
         if target:
             names.add(target)
     return names
 
 
-def _workloads(account: Json) -> tuple[dict[str, list[str]], list[str], list[str]]:
-    """(workloads found by kind, parts examined, gaps) in the scanned account."""
-    found: dict[str, list[str]] = {}
+def _workloads(view: AccountView) -> tuple[list[Workload], list[str], list[str]]:
+    """(workloads found, parts examined, gaps) in the scanned account."""
+    found: list[Workload] = []
     gaps: list[str] = []
     part_gaps: list[str] = []
     examined = ["EC2 instances", "RDS DB instances", "S3 buckets"]
-    for region, instance in _region_items(account, "ec2", "instances", gaps):
+    instances, instance_gaps = view.items("ec2.instances")
+    gaps.extend(instance_gaps)
+    for region, instance in instances:
         if (instance.get("State") or {}).get("Name") not in INACTIVE_INSTANCE:
             name = next((t.get("Value") for t in instance.get("Tags") or [] if t.get("Key") == "Name"), None)
-            label = f"{instance.get('InstanceId')} ({name})" if name else instance.get("InstanceId")
-            found.setdefault("EC2 instances", []).append(f"{region}: {label}")
-    for region, db in _region_items(account, "rds", "db_instances", gaps):
-        found.setdefault("RDS DB instances", []).append(f"{region}: {db.get('DBInstanceIdentifier')}")
-    regions: dict[str, Json] = account.get("regions") or {}
-    if any("lambda" in services for services in regions.values()):
+            label = f"{instance.get('InstanceId')} ({name})" if name else str(instance.get("InstanceId"))
+            found.append(Workload("EC2 instances", region, label, str(instance.get("_arn", label))))
+    databases, db_gaps = view.items("rds.db_instances")
+    gaps.extend(db_gaps)
+    for region, db in databases:
+        label = str(db.get("DBInstanceIdentifier"))
+        found.append(Workload("RDS DB instances", region, label, str(db.get("_arn", label))))
+    if any("lambda" in part for part in view.region_parts.values()):
         examined.append("Lambda functions")
-        for region, function in _region_items(account, "lambda", "functions", gaps):
-            found.setdefault("Lambda functions", []).append(f"{region}: {function.get('FunctionName')}")
-    s3 = (account.get("global") or {}).get("s3")
-    if s3 is None or "buckets" not in s3:
-        gaps.append(f"s3.buckets: {_reason(s3, 'buckets')}")
+        functions, function_gaps = view.items("lambda.functions")
+        gaps.extend(function_gaps)
+        for region, function in functions:
+            label = str(function.get("FunctionName"))
+            found.append(Workload("Lambda functions", region, label, str(function.get("FunctionArn", label))))
+    try:
+        buckets = view.collection("s3.buckets")
+    except Missing as missing:
+        gaps.append(str(missing))
     else:
-        infrastructure = _infrastructure_buckets(account, part_gaps)
-        data_buckets = [b.get("Name") for b in s3["buckets"] if b.get("Name") not in infrastructure]
+        infrastructure = _infrastructure_buckets(view, part_gaps)
+        data_buckets = [b for b in buckets if b.get("Name") not in infrastructure]
         if data_buckets and part_gaps:
             gaps.append(f"S3 buckets cannot be told from trail buckets ({'; '.join(part_gaps)})")
         elif data_buckets:
-            found["S3 buckets (not trail, Config or log buckets)"] = data_buckets
+            kind = "S3 buckets (not trail, Config or log buckets)"
+            found.extend(Workload(kind, str(b.get("_region", "global")), str(b.get("Name")),
+                                  str(b.get("_arn"))) for b in data_buckets)
     return found, examined, gaps
 
 
@@ -157,7 +158,9 @@ def _workloads(account: Json) -> tuple[dict[str, list[str]], list[str], list[str
                   "}",
     ),
 )
-def organizations_management_account_no_workloads(organization: Json, account: Json) -> Outcome:
+def organizations_management_account_no_workloads(
+    organization: Json, account: Json, view: AccountView
+) -> Outcome | list[Outcome]:
     """Service control policies never apply to the management account, and whoever controls it
     controls every account of the organization. Workloads there (instances, databases, data
     buckets) widen the most privileged account's attack surface with every application's
@@ -169,13 +172,24 @@ def organizations_management_account_no_workloads(organization: Json, account: J
     if not is_management(org, account):
         return ok(f"Not the management account of organization {org.get('Id')} (that is "
                   f"{org.get('MasterAccountId')})", evidence=summary(org))
-    found, examined, gaps = _workloads(account)
-    evidence: Json = {"examined": examined, **{kind: limited(items) for kind, items in found.items()}}
+    found, examined, gaps = _workloads(view)
+    by_kind: dict[str, list[str]] = {}
+    for workload in found:
+        bucket = workload.kind.startswith("S3")  # global: listed by name alone
+        by_kind.setdefault(workload.kind, []).append(
+            workload.label if bucket else f"{workload.region}: {workload.label}")
+    evidence: Json = {"examined": examined, **{kind: limited(items) for kind, items in by_kind.items()}}
+    if gaps:
+        evidence["not collected"] = gaps
     if found:
-        if gaps:
-            evidence["not collected"] = gaps
-        kinds = ", ".join(f"{len(items)} {kind}" for kind, items in found.items())
-        return fail(f"The management account runs workloads: {kinds}", evidence=evidence)
+        kinds = ", ".join(f"{len(items)} {kind}" for kind, items in by_kind.items())
+        summary_outcome = fail(f"The management account runs workloads: {kinds}", evidence=evidence)
+        # One finding per workload, so each can be tracked (and muted) on its own.
+        return [summary_outcome, *(
+            fail(f"Workload in the management account: {w.kind.split(' (')[0][:-1]} {w.label}",
+                 evidence={"kind": w.kind, "region": w.region, "resource": w.label},
+                 resource=w.arn, region=w.region)
+            for w in found)]
     if gaps:
         raise Missing("workload inventory", "; ".join(gaps))
     return ok(f"No workload found in the management account ({', '.join(examined)} examined)",

@@ -4,6 +4,7 @@ IAM resource types recorded somewhere."""
 from __future__ import annotations
 
 from awsaudit.checks._registry import ACCOUNT, Missing, check, need
+from awsaudit.checks._view import AccountView
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, ok
 
 AREA = "logging"
@@ -157,22 +158,14 @@ def config_recorder_enabled(region: Json) -> Outcome:
     over=ACCOUNT,
     remediation=REMEDIATION,
 )
-def config_global_resources_recorded(account: Json) -> Outcome:
+def config_global_resources_recorded(account: Json, view: AccountView) -> Outcome:
     """IAM users, groups, roles and policies are global: a recorder records them only when told to
     (`includeGlobalResourceTypes`), and one region is enough. If no region does, the history of
     the resources that decide who can do what (a policy widened, a role's trust opened, then
     restored) is exactly the history that is missing."""
-    gaps: list[str] = []
     seen: list[Json] = []
-    regions: dict[str, Json] = account.get("regions") or {}
-    if not regions:
-        raise Missing("config.region", "no region was scanned")
-    for region, services in sorted(regions.items()):
-        data = (services.get("config") or {}).get("region")
-        if data is None:
-            errors = (services.get("config") or {}).get("_errors") or {}
-            gaps.append(f"{region}: config {errors.get('region') or errors.get('*') or 'was not collected'}")
-            continue
+    located, gaps = view.items("config.region")
+    for region, data in located:
         try:
             recorders = need(data, "ConfigurationRecorders")
             for recorder in recorders:

@@ -4,13 +4,13 @@ resource policies open to any principal (CIS 2.15, 2.16, 2.19, 2.20, 2.21)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from awsaudit.checks._credential_report import flag, iam_data
 from awsaudit.checks._registry import ACCOUNT, Missing, check, need
+from awsaudit.checks._view import AccountView
+from awsaudit.iam.resource_policy import public_statements
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, manual, ok, unknown
-from awsaudit.policy import public_statements
 
 AREA = "iam"
 
@@ -235,20 +235,11 @@ SOURCES = (
 )
 
 # Service-specific condition keys that pin the caller to an account, as their global equivalents,
-# so that the shared reading in awsaudit.policy recognises them: SNS's default topic policy uses
+# so that the shared reading in awsaudit.iam.resource_policy recognises them: SNS's default topic policy uses
 # AWS:SourceOwner and KMS key policies use kms:CallerAccount.
 EQUIVALENT_KEYS = {"aws:sourceowner": "aws:SourceAccount", "kms:calleraccount": "aws:PrincipalAccount"}
 ANY_OTHER_ACTION = "awsaudit:AnyActionNotListed"
 """Probe for NotAction statements: they grant every action they do not list."""
-
-
-def _service_data(account: Json, service: str) -> Iterator[tuple[str, Json]]:
-    """(region or "global", data) wherever the service was collected."""
-    if isinstance(data := (account.get("global") or {}).get(service), dict):
-        yield "global", data
-    for region, services in sorted((account.get("regions") or {}).items()):
-        if isinstance(data := (services or {}).get(service), dict):
-            yield region, data
 
 
 def _policy(resource: Json, paths: tuple[tuple[str, ...], ...]) -> tuple[str, Any]:
@@ -316,7 +307,7 @@ def unrestricted_statements(document: Any) -> list[Json]:
             "aws s3api put-bucket-policy --bucket <BUCKET> --policy file://policy.json  # after editing",
     ),
 )
-def iam_resource_policies_no_public_principal(account: Json) -> Outcome:
+def iam_resource_policies_no_public_principal(account: Json, view: AccountView) -> Outcome | list[Outcome]:
     """A resource policy with "Principal": "*" and no condition opens the resource to every AWS
     account and, for most services, to anonymous callers: one statement written for convenience
     can expose data or let anyone publish, decrypt or delete (CIS 2.21)."""
@@ -326,36 +317,32 @@ def iam_resource_policies_no_public_principal(account: Json) -> Outcome:
     gaps: list[str] = []
     examined: dict[str, int] = {}
     for source in SOURCES:
-        locations = list(_service_data(account, source.service))
-        if not locations:
-            if source.required:
-                gaps.append(f"{source.service} was not collected")
-            continue
-        for region, data in locations:
-            if source.collection not in data:
-                reason = (data.get("_errors") or {}).get(source.collection, "not collected")
-                gaps.append(f"{source.service}.{source.collection} in {region}: {reason}")
+        path = f"{source.service}.{source.collection}"
+        if not source.required and not any(loc.data is not None for loc in view.locations(path)):
+            continue  # an optional service this scan does not collect
+        resources, where_missing = view.items(path)
+        gaps.extend(where_missing)
+        for region, resource in resources:
+            kind, value = _policy(resource, source.paths)
+            arn = str(resource.get("_arn"))
+            if kind == "gap":
+                gaps.append(f"{arn} {value}")
                 continue
-            for resource in data[source.collection]:
-                kind, value = _policy(resource, source.paths)
-                arn = str(resource.get("_arn"))
-                if kind == "gap":
-                    gaps.append(f"{arn} {value}")
+            if kind == "absent" or value is None:  # None: the resource has no policy
+                continue
+            examined[source.label] = examined.get(source.label, 0) + 1
+            statements = unrestricted_statements(value)
+            if not statements:
+                continue
+            if source.service == "s3":
+                if "EffectivePublicAccessBlock" not in resource:
+                    block_unknown.append(arn)  # counted as public: nothing shows it is blocked
+                elif (resource["EffectivePublicAccessBlock"] or {}).get("RestrictPublicBuckets"):
+                    neutralised.append(arn)  # S3 ignores public policy grants under this setting
                     continue
-                if kind == "absent" or value is None:  # None: the resource has no policy
-                    continue
-                examined[source.label] = examined.get(source.label, 0) + 1
-                statements = unrestricted_statements(value)
-                if not statements:
-                    continue
-                if source.service == "s3":
-                    if "EffectivePublicAccessBlock" not in resource:
-                        block_unknown.append(arn)  # counted as public: nothing shows it is blocked
-                    elif (resource["EffectivePublicAccessBlock"] or {}).get("RestrictPublicBuckets"):
-                        neutralised.append(arn)  # S3 ignores public policy grants under this setting
-                        continue
-                public.append({"resource": arn, "statements": statements})
-    evidence: Json = {"public": public, "examined": examined}
+            public.append({"resource": arn, "region": region, "statements": statements})
+    evidence: Json = {"public": [{k: p[k] for k in ("resource", "statements")} for p in public],
+                      "examined": examined}
     if neutralised:
         evidence["neutralised_by_block_public_access"] = neutralised
     if block_unknown:
@@ -366,11 +353,19 @@ def iam_resource_policies_no_public_principal(account: Json) -> Outcome:
         names = [p["resource"] for p in public]
         shown = ", ".join(names[:5]) + (f" (+{len(names) - 5} more)" if len(names) > 5 else "")
         which = "1 resource policy allows" if len(public) == 1 else f"{len(public)} resource policies allow"
-        return fail(f"{which} any principal without a restricting condition: {shown}", evidence=evidence)
+        summary = fail(f"{which} any principal without a restricting condition: {shown}", evidence=evidence)
+        # Each public resource is its own finding too: the thing to fix, to track and to mute.
+        return [summary, *(
+            fail("Resource policy allows any principal without a restricting condition",
+                 evidence={"statements": p["statements"],
+                           **({"block_public_access": "not collected"}
+                              if p["resource"] in block_unknown else {})},
+                 resource=p["resource"], region=None if p["region"] == "global" else p["region"])
+            for p in public)]
     if gaps:
         raise Missing("resource policies", "; ".join(gaps[:5]) + (" ..." if len(gaps) > 5 else ""))
-    summary = ", ".join(f"{n} {label}" for label, n in examined.items()) or "no resource policies found"
+    summary_text = ", ".join(f"{n} {label}" for label, n in examined.items()) or "no resource policies found"
     if neutralised:
-        summary += f"; {len(neutralised)} neutralised by S3 Block Public Access"
-    return ok(f"No resource policy allows any principal unconditionally (examined: {summary})",
+        summary_text += f"; {len(neutralised)} neutralised by S3 Block Public Access"
+    return ok(f"No resource policy allows any principal unconditionally (examined: {summary_text})",
               evidence=evidence)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from awsaudit.checks._registry import Missing, check, need
+from awsaudit.checks._view import AccountView, ModelSpec
 from awsaudit.iam.coverage import admin_policies, allows_everything, policy_grants_everything
 from awsaudit.iam.duties import duties, is_designated
 from awsaudit.iam.escalation import Analysis, analyse, summarise
@@ -19,9 +20,6 @@ AREA = "iam"
 
 COLLECTIONS = ("users", "groups", "roles", "policies")
 
-_cache: dict[str, Any] = {}
-
-
 def _iam(account: Json) -> Json:
     iam = need(account.get("global") or {}, "iam")
     for key in COLLECTIONS:
@@ -29,32 +27,27 @@ def _iam(account: Json) -> Json:
     return iam  # type: ignore[no-any-return]
 
 
-def _partition(account: Json) -> str:
-    parts = str(account.get("_arn", "")).split(":")
-    return parts[1] if len(parts) > 2 and parts[1] else "aws"
+def _build_model(view: AccountView) -> IamAccount:
+    iam = _iam(view.doc)
+    return build(iam, view.id or account_id_of(iam), view.partition)
 
 
-def _model(account: Json) -> IamAccount:
-    """The account's IAM model, built once per account document (checks run per principal)."""
-    iam = _iam(account)
-    if _cache.get("iam") is not iam:
-        account_id = account.get("account_id") or account_id_of(iam)
-        _cache.clear()
-        _cache.update(iam=iam, model=build(iam, account_id, _partition(account)))
-    model: IamAccount = _cache["model"]
-    return model
+IAM_MODEL = ModelSpec("iam", _build_model)
+"""The account's IAM model: built once per account, shared by every principal's checks."""
+IAM_ANALYSIS = ModelSpec("iam-escalation", lambda view: analyse(view.model(IAM_MODEL)))
+"""Privilege-escalation graph and paths over IAM_MODEL."""
 
 
-def _analysis(account: Json) -> Analysis:
-    model = _model(account)
-    if "analysis" not in _cache:
-        _cache["analysis"] = analyse(model)
-    result: Analysis = _cache["analysis"]
-    return result
+def _model(view: AccountView) -> IamAccount:
+    return view.model(IAM_MODEL)
 
 
-def _entity(resource: Json, account: Json, pool: str) -> Entity:
-    model = _model(account)
+def _analysis(view: AccountView) -> Analysis:
+    return view.model(IAM_ANALYSIS)
+
+
+def _entity(resource: Json, view: AccountView, pool: str) -> Entity:
+    model = _model(view)
     entity = getattr(model, pool).get(resource.get("Arn") or resource.get("_arn"))
     if entity is None:
         raise Missing("Arn", f"{resource.get('_arn')} is not in the account's IAM data")
@@ -166,8 +159,8 @@ def iam_inline_policy_no_admin_privileges(account: Json) -> Outcome:
               evidence={"inline": total})
 
 
-def _admin_outcome(entity: Entity, account: Json, settings: Settings) -> Outcome:
-    model = _model(account)
+def _admin_outcome(entity: Entity, view: AccountView, settings: Settings) -> Outcome:
+    model = _model(view)
     if entity.service_linked:
         return ok(f"{entity.ref} is a service-linked role (its policies are managed by AWS)",
                   evidence={"Path": entity.path})
@@ -205,10 +198,10 @@ ADMIN_PRINCIPAL_REMEDIATION = Remediation(
     over="iam.users",
     remediation=ADMIN_PRINCIPAL_REMEDIATION,
 )
-def iam_user_not_admin(user: Json, account: Json, settings: Settings) -> Outcome:
+def iam_user_not_admin(user: Json, view: AccountView, settings: Settings) -> Outcome:
     """Users with long-lived credentials that can do everything are the costliest leak: keys end up in
     repositories and laptops; administration belongs to a few designated, MFA-protected roles."""
-    return _admin_outcome(_entity(user, account, "users"), account, settings)
+    return _admin_outcome(_entity(user, view, "users"), view, settings)
 
 
 @check(
@@ -219,16 +212,16 @@ def iam_user_not_admin(user: Json, account: Json, settings: Settings) -> Outcome
     over="iam.roles",
     remediation=ADMIN_PRINCIPAL_REMEDIATION,
 )
-def iam_role_not_admin(role: Json, account: Json, settings: Settings) -> Outcome:
+def iam_role_not_admin(role: Json, view: AccountView, settings: Settings) -> Outcome:
     """A workload role with administrator rights turns any code execution in that workload (an SSRF
     reaching instance metadata, a vulnerable dependency) into control of the whole account."""
-    return _admin_outcome(_entity(role, account, "roles"), account, settings)
+    return _admin_outcome(_entity(role, view, "roles"), view, settings)
 
 
-def _duties_outcome(entity: Entity, account: Json, settings: Settings) -> Outcome:
+def _duties_outcome(entity: Entity, view: AccountView, settings: Settings) -> Outcome:
     if entity.service_linked:
         return ok(f"{entity.ref} is a service-linked role", evidence={"Path": entity.path})
-    held = duties(entity, _model(account))
+    held = duties(entity, _model(view))
     evidence = held.evidence()
     if not held.holds_both:
         _no_gaps(entity)
@@ -263,10 +256,10 @@ SOD_REMEDIATION = Remediation(
     over="iam.users",
     remediation=SOD_REMEDIATION,
 )
-def iam_user_separation_of_duties(user: Json, account: Json, settings: Settings) -> Outcome:
+def iam_user_separation_of_duties(user: Json, view: AccountView, settings: Settings) -> Outcome:
     """Whoever can both write a policy and attach it (or add people to the group that has it) can
     grant themselves anything, with no second person involved."""
-    return _duties_outcome(_entity(user, account, "users"), account, settings)
+    return _duties_outcome(_entity(user, view, "users"), view, settings)
 
 
 @check(
@@ -277,14 +270,14 @@ def iam_user_separation_of_duties(user: Json, account: Json, settings: Settings)
     over="iam.roles",
     remediation=SOD_REMEDIATION,
 )
-def iam_role_separation_of_duties(role: Json, account: Json, settings: Settings) -> Outcome:
+def iam_role_separation_of_duties(role: Json, view: AccountView, settings: Settings) -> Outcome:
     """A role that can both write policies and hand them out lets everyone who can assume it (and
     any workload running as it) grant themselves anything."""
-    return _duties_outcome(_entity(role, account, "roles"), account, settings)
+    return _duties_outcome(_entity(role, view, "roles"), view, settings)
 
 
-def _escalation_outcome(entity: Entity, account: Json) -> Outcome:
-    analysis = _analysis(account)
+def _escalation_outcome(entity: Entity, view: AccountView) -> Outcome:
+    analysis = _analysis(view)
     if analysis.is_admin(entity.arn):
         return ok(f"{entity.ref} is already an administrator (see the admin checks)",
                   evidence={"admin": True})
@@ -321,10 +314,10 @@ PRIVESC_REMEDIATION = Remediation(
     over="iam.users",
     remediation=PRIVESC_REMEDIATION,
 )
-def iam_user_no_privilege_escalation(user: Json, account: Json) -> Outcome:
+def iam_user_no_privilege_escalation(user: Json, view: AccountView) -> Outcome:
     """A permission such as iam:CreatePolicyVersion or iam:PassRole with a compute service is
     administrator access in disguise: least privilege fails if a few steps undo it."""
-    return _escalation_outcome(_entity(user, account, "users"), account)
+    return _escalation_outcome(_entity(user, view, "users"), view)
 
 
 @check(
@@ -335,10 +328,10 @@ def iam_user_no_privilege_escalation(user: Json, account: Json) -> Outcome:
     over="iam.roles",
     remediation=PRIVESC_REMEDIATION,
 )
-def iam_role_no_privilege_escalation(role: Json, account: Json) -> Outcome:
+def iam_role_no_privilege_escalation(role: Json, view: AccountView) -> Outcome:
     """A workload role that can escalate makes every compromise of that workload a compromise of
     the account."""
-    return _escalation_outcome(_entity(role, account, "roles"), account)
+    return _escalation_outcome(_entity(role, view, "roles"), view)
 
 
 def _trust_grants(role: Json) -> tuple[list[Grant], Policy] | Outcome:

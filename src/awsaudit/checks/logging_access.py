@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from awsaudit.checks._registry import ACCOUNT, Missing, check, need
+from awsaudit.checks._registry import ACCOUNT, Missing, check, need, worst
 from awsaudit.checks.logging import READ, READ_WRITE_TYPE, WRITE, read_write_types
 from awsaudit.checks.network_vpc import regional
 from awsaudit.checks.s3 import s3_bucket_no_public_read
@@ -172,7 +172,8 @@ def cloudtrail_bucket_not_public(trail: Json, account: Json) -> Outcome:
     name, bucket = _trail_bucket(trail, account)
     if bucket is None:
         return _elsewhere(trail, name)
-    verdict = s3_bucket_no_public_read.func(bucket)  # raises Missing like any need()
+    result = s3_bucket_no_public_read.func(bucket)  # raises Missing like any need()
+    verdict = result if isinstance(result, Outcome) else worst(result)
     evidence = {"Trail": trail.get("Name"), "S3BucketName": name, "Public": verdict.evidence}
     if verdict.status is Status.PASS:
         return ok(f"Trail bucket {name}: {verdict.message}", evidence=evidence)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from awsaudit.checks._registry import check, need
-from awsaudit.checks._s3_policy import covers_every_object, denies_action, deny_statements, sole_condition
 from awsaudit.derive import BLOCK_FIELDS, EFFECTIVE
+from awsaudit.iam.resource_policy import (
+    covers_every_object,
+    denies_action,
+    deny_statements,
+    public_statements,
+    sole_condition,
+)
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, ok
-from awsaudit.policy import public_statements
 
 EVERYONE = frozenset({
     "http://acs.amazonaws.com/groups/global/AllUsers",

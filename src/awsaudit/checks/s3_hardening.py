@@ -8,7 +8,7 @@ import json
 from collections import Counter
 
 from awsaudit.checks._registry import ACCOUNT, Missing, check, need
-from awsaudit.checks._s3_policy import (
+from awsaudit.iam.resource_policy import (
     covers_bucket,
     covers_every_object,
     denies_every_s3_action,

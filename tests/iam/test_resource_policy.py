@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from awsaudit.policy import public_statements
+from awsaudit.iam.resource_policy import public_statements
 
 READ = ("s3:GetObject", "s3:ListBucket")
 
