@@ -138,8 +138,8 @@ def test_unknown_names_the_regions_and_reasons() -> None:
     doc = account((HOME, trails(without(trail(), "Status"))), (OTHER, DENIED), ("eu-central-1", None))
     message = MULTI.evaluate(doc).message
     assert f"{HOME}: trail org-trail: Status not collected: AccessDenied" in message
-    assert f"{OTHER}: trails: AccessDenied" in message
-    assert "eu-central-1: cloudtrail was not collected" in message
+    assert f"cloudtrail.trails in {OTHER}: AccessDenied" in message
+    assert "cloudtrail.trails in eu-central-1: cloudtrail was not collected" in message
 
 
 def test_fail_evidence_lists_the_trails_seen() -> None:

@@ -295,7 +295,7 @@ def test_unknown_names_the_gap() -> None:
         "logs.metric_filters not collected: eu-west-1: logs.metric_filters: AccessDenied")
     assert "is in account 999988887777: evaluate that account's snapshot" in message(
         account(trails=[trail(CloudWatchLogsLogGroupArn=ORG_GROUP)]))
-    assert "ap-southeast-2: region was not scanned" in message(account(trails=[trail(
+    assert "ap-southeast-2: logs.metric_filters: region was not scanned" in message(account(trails=[trail(
         CloudWatchLogsLogGroupArn=GROUP_ARN.replace(HOME, "ap-southeast-2"))]))
 
 

@@ -68,8 +68,9 @@ def test_demo_has_failures_and_passes(session: boto3.Session) -> None:
     # CIS 3.1.2: moto does not keep MFADelete, so every bucket fails (as in most real accounts).
     assert {s for (c, _), s in status.items() if c == "s3_bucket_mfa_delete_enabled"} == {Status.FAIL}
     # CIS 3.1.3: Macie runs in the home region only, and there are buckets elsewhere.
-    [macie] = [f for f in findings if f.check_id == "s3_macie_data_discovery"]
+    macie, *regions_off = [f for f in findings if f.check_id == "s3_macie_data_discovery"]
     assert macie.status is Status.FAIL
+    assert sorted(f.region for f in regions_off) == ["eu-central-1", "us-east-1"]
     assert macie.evidence["MacieStatus"] == {"eu-west-1": "ENABLED", "us-east-1": "not enabled",
                                              "eu-central-1": "not enabled"}
     # S3-3: no scan history yet.

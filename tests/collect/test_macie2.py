@@ -57,9 +57,11 @@ def test_collect_then_evaluate(session: boto3.Session, ctx: Context) -> None:
     regions = {r: {"macie2": macie2.collect(ctx.for_region(r))} for r in (REGION, "us-east-1")}
     snapshot = {"accounts": {ACCOUNT: {"global": {"s3": s3.collect(ctx)}, "regions": regions}}}
 
-    [finding] = evaluate(snapshot, [s3_macie_data_discovery])
+    finding, off = evaluate(snapshot, [s3_macie_data_discovery])  # the account, then each region
     assert finding.status is Status.FAIL
     assert finding.evidence["MacieStatus"] == {REGION: "ENABLED", "us-east-1": "not enabled"}
+    assert (off.status, off.region, off.resource) == (
+        Status.FAIL, "us-east-1", f"arn:aws:macie2:us-east-1:{ACCOUNT}:session")
 
     session.client("macie2", region_name="us-east-1").enable_macie()
     regions["us-east-1"] = {"macie2": macie2.collect(ctx.for_region("us-east-1"))}

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from awsaudit.checks._registry import Missing, need
+from awsaudit.checks._view import AccountView
 from awsaudit.checks.logging import BOTH, _management_events
 from awsaudit.filter_pattern import Pattern, PatternError, parse
 from awsaudit.model import Json, Outcome, Remediation, fail, ok
@@ -160,9 +161,9 @@ def remediation(control: AlarmControl) -> Remediation:
     )
 
 
-def alarm_chain(account: Json, control: AlarmControl) -> Outcome:
+def alarm_chain(view: AccountView, control: AlarmControl) -> Outcome:
     """PASS on the first complete chain; else FAIL at the furthest link, or UNKNOWN on a data gap."""
-    chain = _Chain(account, control)
+    chain = _Chain(view, control)
     for group_arn, trails in chain.log_groups().items():
         outcome = chain.from_log_group(group_arn, trails)
         if outcome is not None:
@@ -212,7 +213,7 @@ def _filter_summary(metric_filter: Json) -> Json:
 
 @dataclass
 class _Chain:
-    account: Json
+    view: AccountView
     control: AlarmControl
     gaps: list[tuple[str, str]] = field(default_factory=list)
     best_stage: int = -1
@@ -226,25 +227,16 @@ class _Chain:
 
     def collection(self, region: str, service: str, key: str) -> list[Json] | None:
         """A region's collection, or None after recording why it is missing."""
-        regions: dict[str, Json] = self.account.get("regions") or {}
-        if region not in regions:
-            self.gaps.append((f"{service}.{key}", f"{region}: region was not scanned"))
+        loc = self.view.locate(f"{service}.{key}", region)
+        if not loc.found:
+            self.gaps.append((f"{service}.{key}", f"{region}: {service}.{key}: {loc.gap}"))
             return None
-        data = regions[region].get(service)
-        if data is None:
-            self.gaps.append((f"{service}.{key}", f"{region}: {service} was not collected"))
-            return None
-        if key not in data:
-            errors = data.get("_errors") or {}
-            reason = errors.get(key) or errors.get("*") or "not collected"
-            self.gaps.append((f"{service}.{key}", f"{region}: {service}.{key}: {reason}"))
-            return None
-        items: list[Json] = data[key]
+        items: list[Json] = loc.data
         return items
 
     def foreign(self, arn: str, what: str, key: str) -> bool:
         """True (and a gap) when the resource is in another account, whose data is not ours to read."""
-        own = self.account.get("account_id")
+        own = self.view.id
         other = _arn_part(arn, 4)
         if own and other and other != own:
             self.gaps.append((key, f"{what} {arn} is in account {other}: evaluate that account's snapshot"))
@@ -254,12 +246,11 @@ class _Chain:
     def log_groups(self) -> dict[str, list[str]]:
         """{log group ARN: [trail names]} for every qualifying trail (multi-region, logging, all
         management events, delivering to CloudWatch Logs)."""
-        regions: dict[str, Json] = self.account.get("regions") or {}
-        if not regions:
+        if not self.view.regions:
             self.gaps.append(("cloudtrail.trails", "no region was scanned"))
         groups: dict[str, list[str]] = {}
         seen: list[Json] = []
-        for region in sorted(regions):
+        for region in self.view.regions:
             for trail in self.collection(region, "cloudtrail", "trails") or []:
                 name = str(trail.get("Name"))
                 problem = self._disqualified(region, trail)

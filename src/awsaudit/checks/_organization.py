@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from awsaudit.checks._registry import Missing, need
+from awsaudit.checks._view import AccountView
 from awsaudit.model import Json
 
 SCP, RCP = "SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"
@@ -24,10 +25,7 @@ EVIDENCE_LIMIT = 50
 
 def organizations_data(account: Json) -> Json:
     """The account's organizations service data (the organization check's siblings)."""
-    data = (account.get("global") or {}).get("organizations")
-    if data is None:
-        raise Missing("organizations", "not collected")
-    return data  # type: ignore[no-any-return]
+    return AccountView.of(account).service("organizations")
 
 
 def account_id(account: Json) -> str:

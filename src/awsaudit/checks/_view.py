@@ -111,14 +111,21 @@ class AccountView:
             return found
         return [Location(GLOBAL, None, f"{service} was not collected")]
 
+    def locate(self, path: str, region: str | None = None) -> Location:
+        """The collection `service.key` in one place (global when region is None), or why not."""
+        service, key = path.split(".", 1)
+        if region is None:
+            return _locate(GLOBAL, self.global_part.get(service), service, key)
+        if region not in self.region_parts:
+            return Location(region, None, "region was not scanned")
+        return _locate(region, self.region_parts[region].get(service), service, key)
+
     def collection(self, path: str, region: str | None = None) -> Any:
         """The collection in one place (global when region is None); Missing if not collected."""
-        service, key = path.split(".", 1)
-        data = self.service(service, region)
-        if key not in data:
-            where = "" if region is None else f" in {region}"
-            raise Missing(path, f"{reason(data, key)}{where}")
-        return data[key]
+        loc = self.locate(path, region)
+        if not loc.found:
+            raise Missing(path, loc.gap if region is None else f"{loc.gap} in {region}")
+        return loc.data
 
     def items(self, path: str) -> tuple[list[tuple[str, Any]], list[str]]:
         """(region, item) of a collection wherever it was collected, and the gaps elsewhere.

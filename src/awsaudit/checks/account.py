@@ -244,10 +244,7 @@ def budgets_budget_with_notification(account: Json) -> Outcome:
     """Stolen credentials are most often used to mine crypto-currency or send spam on the victim's
     bill, and a runaway deployment can do the same damage by mistake. A budget that notifies
     someone caps the time such misuse goes unnoticed to hours instead of the next invoice."""
-    data = (account.get("global") or {}).get("budgets")
-    if data is None:
-        raise Missing("budgets", "not collected")
-    budgets = need(data, "budgets")
+    budgets = AccountView.of(account).collection("budgets.budgets")
     if not budgets:
         return fail("The account has no budget", evidence={"budgets": []})
     alerting = [b for b in budgets if b.get("Notifications")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from awsaudit.checks._registry import ACCOUNT, Missing, check, need
+from awsaudit.checks._view import AccountView
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, ok
 
 READ, WRITE = "read", "write"
@@ -90,42 +91,32 @@ def _summary(region: str, trail: Json) -> Json:
                   "}",
     ),
 )
-def cloudtrail_multi_region_trail_logging(account: Json) -> Outcome:
+def cloudtrail_multi_region_trail_logging(account: Json, view: AccountView) -> Outcome:
     """Without a trail that records management events in every region, API activity in a region
     nobody watches (where an attacker would start crypto-mining or stage data) leaves no record,
     and an incident can be neither detected nor investigated. Read events matter as much as writes:
     reconnaissance (List*, Describe*, GetSecretValue) is often the first sign of compromise."""
-    gaps: list[str] = []
     seen: list[Json] = []
-    regions: dict[str, Json] = account.get("regions") or {}
-    for region, services in sorted(regions.items()):
-        data = services.get("cloudtrail")
-        if data is None:
-            gaps.append(f"{region}: cloudtrail was not collected")
+    trails, gaps = view.items("cloudtrail.trails")
+    for region, trail in trails:
+        seen.append(_summary(region, trail))
+        if not trail.get("IsMultiRegionTrail"):
             continue
-        if "trails" not in data:
-            errors = data.get("_errors") or {}
-            gaps.append(f"{region}: trails: {errors.get('trails') or errors.get('*') or 'not collected'}")
+        try:
+            status = need(trail, "Status")
+            if not status.get("IsLogging"):
+                continue
+            covered, selectors = _management_events(trail)
+        except Missing as missing:
+            gaps.append(f"{region}: trail {trail.get('Name')}: {missing}")
             continue
-        for trail in data["trails"]:
-            seen.append(_summary(region, trail))
-            if not trail.get("IsMultiRegionTrail"):
-                continue
-            try:
-                status = need(trail, "Status")
-                if not status.get("IsLogging"):
-                    continue
-                covered, selectors = _management_events(trail)
-            except Missing as missing:
-                gaps.append(f"{region}: trail {trail.get('Name')}: {missing}")
-                continue
-            if covered >= BOTH:
-                return ok(f"Trail {trail.get('Name')} logs management events (read and write) "
-                          "in every region",
-                          evidence={**_summary(region, trail), **selectors})
-            seen[-1]["ManagementEvents"] = sorted(covered) or "none"
-    if gaps or not regions:
-        raise Missing("cloudtrail.trails", "; ".join(gaps) or "no region was scanned")
+        if covered >= BOTH:
+            return ok(f"Trail {trail.get('Name')} logs management events (read and write) "
+                      "in every region",
+                      evidence={**_summary(region, trail), **selectors})
+        seen[-1]["ManagementEvents"] = sorted(covered) or "none"
+    if gaps:
+        raise Missing("cloudtrail.trails", "; ".join(gaps))
     if not seen:
         return fail("No CloudTrail trail exists in any region", evidence={"trails": []})
     return fail("No trail is multi-region, logging and recording read and write management events",

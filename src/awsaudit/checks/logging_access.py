@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from awsaudit.checks._registry import ACCOUNT, Missing, check, need, worst
+from awsaudit.checks._view import AccountView
 from awsaudit.checks.logging import READ, READ_WRITE_TYPE, WRITE, read_write_types
 from awsaudit.checks.network_vpc import regional
 from awsaudit.checks.s3 import s3_bucket_no_public_read
@@ -87,10 +88,7 @@ def vpc_flow_logs_enabled(vpc: Json, account: Json) -> Outcome:
 def _trail_bucket(trail: Json, account: Json) -> tuple[str, Json | None]:
     """The trail's bucket name and its document from this account's s3.buckets (None: not there)."""
     name = str(need(trail, "S3BucketName"))
-    s3 = (account.get("global") or {}).get("s3")
-    if s3 is None:
-        raise Missing("s3.buckets", "s3 was not collected")
-    for bucket in need(s3, "buckets"):
+    for bucket in AccountView.of(account).collection("s3.buckets"):
         if bucket.get("Name") == name:
             return name, bucket
     return name, None
@@ -216,38 +214,31 @@ def _advanced_s3_objects(selector: Json) -> frozenset[str]:
     return read_write_types(read_only)
 
 
-def _s3_object_events(account: Json, kind: str) -> Outcome:
+def _s3_object_events(view: AccountView, kind: str) -> Outcome:
     """PASS as soon as one multi-region, logging trail logs `kind` S3 object events for all buckets."""
-    gaps: list[str] = []
     seen: list[Json] = []
-    regions: dict[str, Json] = account.get("regions") or {}
-    for region, services in sorted(regions.items()):
-        data = services.get("cloudtrail")
-        if data is None or "trails" not in data:
-            errors = {} if data is None else data.get("_errors") or {}
-            gaps.append(f"{region}: cloudtrail trails {errors.get('trails', 'not collected')}")
+    trails, gaps = view.items("cloudtrail.trails")
+    for region, trail in trails:
+        summary: Json = {"Name": trail.get("Name"), "HomeRegion": trail.get("HomeRegion", region),
+                         "IsMultiRegionTrail": trail.get("IsMultiRegionTrail")}
+        seen.append(summary)
+        if not trail.get("IsMultiRegionTrail"):
             continue
-        for trail in data["trails"]:
-            summary: Json = {"Name": trail.get("Name"), "HomeRegion": trail.get("HomeRegion", region),
-                             "IsMultiRegionTrail": trail.get("IsMultiRegionTrail")}
-            seen.append(summary)
-            if not trail.get("IsMultiRegionTrail"):
-                continue
-            try:
-                summary["IsLogging"] = need(trail, "Status").get("IsLogging")
-                basic = need(trail, "EventSelectors") or []
-                advanced = need(trail, "AdvancedEventSelectors") or []
-            except Missing as missing:
-                gaps.append(f"{region}: trail {trail.get('Name')}: {missing}")
-                continue
-            covered = _basic_s3_objects(basic).union(*(_advanced_s3_objects(s) for s in advanced))
-            summary["S3ObjectEvents"] = sorted(covered) or "none"
-            if summary["IsLogging"] and kind in covered:
-                selectors = {"EventSelectors": basic} if basic else {"AdvancedEventSelectors": advanced}
-                return ok(f"Trail {trail.get('Name')} logs S3 object-level {kind} events for all buckets "
-                          "in every region", evidence={**summary, **selectors})
-    if gaps or not regions:
-        raise Missing("cloudtrail.trails", "; ".join(gaps) or "no region was scanned")
+        try:
+            summary["IsLogging"] = need(trail, "Status").get("IsLogging")
+            basic = need(trail, "EventSelectors") or []
+            advanced = need(trail, "AdvancedEventSelectors") or []
+        except Missing as missing:
+            gaps.append(f"{region}: trail {trail.get('Name')}: {missing}")
+            continue
+        covered = _basic_s3_objects(basic).union(*(_advanced_s3_objects(s) for s in advanced))
+        summary["S3ObjectEvents"] = sorted(covered) or "none"
+        if summary["IsLogging"] and kind in covered:
+            selectors = {"EventSelectors": basic} if basic else {"AdvancedEventSelectors": advanced}
+            return ok(f"Trail {trail.get('Name')} logs S3 object-level {kind} events for all buckets "
+                      "in every region", evidence={**summary, **selectors})
+    if gaps:
+        raise Missing("cloudtrail.trails", "; ".join(gaps))
     return fail(f"No multi-region, logging trail records S3 object-level {kind} events for all buckets",
                 evidence={"trails": seen})
 
@@ -293,12 +284,12 @@ def _data_events_remediation(read_write: str, read_only: str) -> Remediation:
     over=ACCOUNT,
     remediation=_data_events_remediation("writes", "false"),
 )
-def cloudtrail_s3_object_write_events_logged(account: Json) -> Outcome:
+def cloudtrail_s3_object_write_events_logged(account: Json, view: AccountView) -> Outcome:
     """Management events do not include PutObject, DeleteObject or CopyObject: without data
     events, who overwrote, deleted or planted an object (ransomware, a tampered artifact) is
     invisible afterwards (CIS 4.8). Basic selectors (DataResources AWS::S3::Object on arn:aws:s3)
     and advanced selectors (resources.type AWS::S3::Object, readOnly false or absent) both count."""
-    return _s3_object_events(account, WRITE)
+    return _s3_object_events(view, WRITE)
 
 
 @check(
@@ -309,28 +300,23 @@ def cloudtrail_s3_object_write_events_logged(account: Json) -> Outcome:
     over=ACCOUNT,
     remediation=_data_events_remediation("reads", "true"),
 )
-def cloudtrail_s3_object_read_events_logged(account: Json) -> Outcome:
+def cloudtrail_s3_object_read_events_logged(account: Json, view: AccountView) -> Outcome:
     """Data theft from S3 is a series of GetObject calls, which management events do not record:
     without read data events a leak cannot be confirmed, scoped to objects or attributed to a
     principal (CIS 4.9). Basic and advanced selectors both count, as for writes."""
-    return _s3_object_events(account, READ)
+    return _s3_object_events(view, READ)
 
 
 # --- CIS 4.10: web front-ends ---------------------------------------------------------------------
 
-def _load_balancers(account: Json) -> dict[str, list[str]]:
+def _load_balancers(view: AccountView) -> dict[str, list[str]]:
     """Load balancers seen through their network interfaces ("ELB app/NAME/ID"), per region."""
     found: dict[str, list[str]] = {}
-    for region, services in sorted((account.get("regions") or {}).items()):
-        ec2 = services.get("ec2")
-        if ec2 is None:
-            raise Missing("ec2.network_interfaces", f"ec2 was not collected in {region}")
-        names = {str(i.get("Description", "")).removeprefix("ELB ")
-                 for i in need(ec2, "network_interfaces")
-                 if str(i.get("Description", "")).startswith("ELB ")}
-        if names:
-            found[region] = sorted(names)
-    return found
+    for region, interface in view.all("ec2.network_interfaces"):
+        description = str(interface.get("Description", ""))
+        if description.startswith("ELB "):
+            found.setdefault(region, []).append(description.removeprefix("ELB "))
+    return {region: sorted(set(names)) for region, names in found.items()}
 
 
 @check(
@@ -356,13 +342,13 @@ def _load_balancers(account: Json) -> dict[str, list[str]]:
                   "}",
     ),
 )
-def logs_web_frontend_access_logging(account: Json) -> Outcome:
+def logs_web_frontend_access_logging(account: Json, view: AccountView) -> Outcome:
     """Access logs of the internet-facing entry points record every request with client address,
     path, status and user agent: the evidence for web attacks, credential stuffing and abuse that
     CloudTrail never sees (CIS 4.10). Their settings (load balancer attributes, CloudFront and API
     Gateway configuration) are not collected yet, so this is for the auditor to review; the load
     balancers seen in the VPCs (through their network interfaces) are listed as a starting point."""
-    balancers = _load_balancers(account)
+    balancers = _load_balancers(view)
     seen = "; ".join(f"{region}: {', '.join(names)}" for region, names in balancers.items())
     return manual("Review access logging on every load balancer"
                   + (f" ({seen})" if seen else " (none seen in the VPCs)")

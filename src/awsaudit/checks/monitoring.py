@@ -11,6 +11,7 @@ from typing import Any
 
 from awsaudit.checks._alarm_chain import AlarmControl, Sample, alarm_chain, delivery_problem, remediation
 from awsaudit.checks._registry import ACCOUNT, check
+from awsaudit.checks._view import AccountView
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, ok
 
 SAMPLE_ACCOUNT = "111122223333"
@@ -240,10 +241,10 @@ def cloudtrail_trail_cloudwatch_logs_delivery(trail: Json) -> Outcome:
     over=ACCOUNT,
     remediation=remediation(UNAUTHORIZED_API_CALLS),
 )
-def cloudwatch_alarm_unauthorized_api_calls(account: Json) -> Outcome:
+def cloudwatch_alarm_unauthorized_api_calls(account: Json, view: AccountView) -> Outcome:
     """A burst of AccessDenied errors is often the first trace of stolen credentials being tried
     out, or of an application probing beyond its role; an alert lets someone look while it happens."""
-    return alarm_chain(account, UNAUTHORIZED_API_CALLS)
+    return alarm_chain(view, UNAUTHORIZED_API_CALLS)
 
 
 @check(
@@ -254,10 +255,10 @@ def cloudwatch_alarm_unauthorized_api_calls(account: Json) -> Outcome:
     over=ACCOUNT,
     remediation=remediation(CONSOLE_SIGNIN_WITHOUT_MFA),
 )
-def cloudwatch_alarm_console_signin_without_mfa(account: Json) -> Outcome:
+def cloudwatch_alarm_console_signin_without_mfa(account: Json, view: AccountView) -> Outcome:
     """A console sign-in protected only by a password is the easiest way in with a phished or
     reused password; alerting on each one shows which users still lack MFA and catches misuse."""
-    return alarm_chain(account, CONSOLE_SIGNIN_WITHOUT_MFA)
+    return alarm_chain(view, CONSOLE_SIGNIN_WITHOUT_MFA)
 
 
 @check(
@@ -268,10 +269,10 @@ def cloudwatch_alarm_console_signin_without_mfa(account: Json) -> Outcome:
     over=ACCOUNT,
     remediation=remediation(ROOT_USAGE),
 )
-def cloudwatch_alarm_root_usage(account: Json) -> Outcome:
+def cloudwatch_alarm_root_usage(account: Json, view: AccountView) -> Outcome:
     """The root user cannot be restricted by IAM policies and should almost never be used; every use
     should reach a person at once, since unplanned root activity means compromise or broken process."""
-    return alarm_chain(account, ROOT_USAGE)
+    return alarm_chain(view, ROOT_USAGE)
 
 
 @check(
@@ -282,10 +283,10 @@ def cloudwatch_alarm_root_usage(account: Json) -> Outcome:
     over=ACCOUNT,
     remediation=remediation(IAM_POLICY_CHANGES),
 )
-def cloudwatch_alarm_iam_policy_changes(account: Json) -> Outcome:
+def cloudwatch_alarm_iam_policy_changes(account: Json, view: AccountView) -> Outcome:
     """Attaching or rewriting a policy is how an intruder turns a foothold into administrator
     access and how persistence is planted; each change should be seen and matched to a ticket."""
-    return alarm_chain(account, IAM_POLICY_CHANGES)
+    return alarm_chain(view, IAM_POLICY_CHANGES)
 
 
 @check(
@@ -296,10 +297,10 @@ def cloudwatch_alarm_iam_policy_changes(account: Json) -> Outcome:
     over=ACCOUNT,
     remediation=remediation(CLOUDTRAIL_CHANGES),
 )
-def cloudwatch_alarm_cloudtrail_changes(account: Json) -> Outcome:
+def cloudwatch_alarm_cloudtrail_changes(account: Json, view: AccountView) -> Outcome:
     """Stopping or editing a trail is what an attacker does before acting unseen; the alert is the
     last event the trail may ever record, so it must reach someone immediately."""
-    return alarm_chain(account, CLOUDTRAIL_CHANGES)
+    return alarm_chain(view, CLOUDTRAIL_CHANGES)
 
 
 @check(
@@ -310,10 +311,10 @@ def cloudwatch_alarm_cloudtrail_changes(account: Json) -> Outcome:
     over=ACCOUNT,
     remediation=remediation(CONSOLE_AUTH_FAILURES),
 )
-def cloudwatch_alarm_console_auth_failures(account: Json) -> Outcome:
+def cloudwatch_alarm_console_auth_failures(account: Json, view: AccountView) -> Outcome:
     """Repeated failed console sign-ins point to password guessing or credential stuffing against
     the account's users; an alert gives time to lock the user or block the source."""
-    return alarm_chain(account, CONSOLE_AUTH_FAILURES)
+    return alarm_chain(view, CONSOLE_AUTH_FAILURES)
 
 
 @check(
@@ -324,10 +325,10 @@ def cloudwatch_alarm_console_auth_failures(account: Json) -> Outcome:
     over=ACCOUNT,
     remediation=remediation(CMK_DISABLE_OR_DELETION),
 )
-def cloudwatch_alarm_cmk_disable_or_deletion(account: Json) -> Outcome:
+def cloudwatch_alarm_cmk_disable_or_deletion(account: Json, view: AccountView) -> Outcome:
     """Data encrypted under a deleted key is lost for good: a scheduled deletion can still be
     cancelled during its waiting period, but only if someone hears about it in time."""
-    return alarm_chain(account, CMK_DISABLE_OR_DELETION)
+    return alarm_chain(view, CMK_DISABLE_OR_DELETION)
 
 
 @check(
@@ -338,10 +339,10 @@ def cloudwatch_alarm_cmk_disable_or_deletion(account: Json) -> Outcome:
     over=ACCOUNT,
     remediation=remediation(S3_BUCKET_POLICY_CHANGES),
 )
-def cloudwatch_alarm_s3_bucket_policy_changes(account: Json) -> Outcome:
+def cloudwatch_alarm_s3_bucket_policy_changes(account: Json, view: AccountView) -> Outcome:
     """One policy or ACL change can make a bucket public or hand it to another account; an alert
     shortens the time such data sits exposed."""
-    return alarm_chain(account, S3_BUCKET_POLICY_CHANGES)
+    return alarm_chain(view, S3_BUCKET_POLICY_CHANGES)
 
 
 @check(
@@ -352,10 +353,10 @@ def cloudwatch_alarm_s3_bucket_policy_changes(account: Json) -> Outcome:
     over=ACCOUNT,
     remediation=remediation(CONFIG_CHANGES),
 )
-def cloudwatch_alarm_config_changes(account: Json) -> Outcome:
+def cloudwatch_alarm_config_changes(account: Json, view: AccountView) -> Outcome:
     """Stopping the Config recorder or removing its delivery channel blinds configuration history
     and compliance rules; like stopping a trail, it deserves an immediate look."""
-    return alarm_chain(account, CONFIG_CHANGES)
+    return alarm_chain(view, CONFIG_CHANGES)
 
 
 @check(
@@ -366,10 +367,10 @@ def cloudwatch_alarm_config_changes(account: Json) -> Outcome:
     over=ACCOUNT,
     remediation=remediation(SECURITY_GROUP_CHANGES),
 )
-def cloudwatch_alarm_security_group_changes(account: Json) -> Outcome:
+def cloudwatch_alarm_security_group_changes(account: Json, view: AccountView) -> Outcome:
     """A rule opening SSH or a database port to the internet is exploited within hours; an alert on
     security group changes lets someone revert it before a scanner finds it."""
-    return alarm_chain(account, SECURITY_GROUP_CHANGES)
+    return alarm_chain(view, SECURITY_GROUP_CHANGES)
 
 
 @check(
@@ -380,10 +381,10 @@ def cloudwatch_alarm_security_group_changes(account: Json) -> Outcome:
     over=ACCOUNT,
     remediation=remediation(NACL_CHANGES),
 )
-def cloudwatch_alarm_nacl_changes(account: Json) -> Outcome:
+def cloudwatch_alarm_nacl_changes(account: Json, view: AccountView) -> Outcome:
     """Network ACLs are the subnet-wide second line behind security groups; a changed entry can open
     whole subnets at once, and should be noticed."""
-    return alarm_chain(account, NACL_CHANGES)
+    return alarm_chain(view, NACL_CHANGES)
 
 
 @check(
@@ -394,10 +395,10 @@ def cloudwatch_alarm_nacl_changes(account: Json) -> Outcome:
     over=ACCOUNT,
     remediation=remediation(NETWORK_GATEWAY_CHANGES),
 )
-def cloudwatch_alarm_network_gateway_changes(account: Json) -> Outcome:
+def cloudwatch_alarm_network_gateway_changes(account: Json, view: AccountView) -> Outcome:
     """An internet or customer gateway attached where none should be creates a new path in or out
     of the network, for exfiltration or for attack; it should never go unnoticed."""
-    return alarm_chain(account, NETWORK_GATEWAY_CHANGES)
+    return alarm_chain(view, NETWORK_GATEWAY_CHANGES)
 
 
 @check(
@@ -408,10 +409,10 @@ def cloudwatch_alarm_network_gateway_changes(account: Json) -> Outcome:
     over=ACCOUNT,
     remediation=remediation(ROUTE_TABLE_CHANGES),
 )
-def cloudwatch_alarm_route_table_changes(account: Json) -> Outcome:
+def cloudwatch_alarm_route_table_changes(account: Json, view: AccountView) -> Outcome:
     """A changed route can send private subnets' traffic to the internet or through an instance an
     attacker controls; alerting on route changes keeps traffic on its intended path."""
-    return alarm_chain(account, ROUTE_TABLE_CHANGES)
+    return alarm_chain(view, ROUTE_TABLE_CHANGES)
 
 
 @check(
@@ -422,10 +423,10 @@ def cloudwatch_alarm_route_table_changes(account: Json) -> Outcome:
     over=ACCOUNT,
     remediation=remediation(VPC_CHANGES),
 )
-def cloudwatch_alarm_vpc_changes(account: Json) -> Outcome:
+def cloudwatch_alarm_vpc_changes(account: Json, view: AccountView) -> Outcome:
     """New VPCs and peering connections change who can reach what; an unexpected peering with a
     foreign account is a direct path into the network."""
-    return alarm_chain(account, VPC_CHANGES)
+    return alarm_chain(view, VPC_CHANGES)
 
 
 @check(
@@ -436,7 +437,7 @@ def cloudwatch_alarm_vpc_changes(account: Json) -> Outcome:
     over=ACCOUNT,
     remediation=remediation(ORGANIZATIONS_CHANGES),
 )
-def cloudwatch_alarm_organizations_changes(account: Json) -> Outcome:
+def cloudwatch_alarm_organizations_changes(account: Json, view: AccountView) -> Outcome:
     """Detaching an SCP, moving an account out of a guarded OU or leaving the organization removes
     the guardrails of every account it touches; such changes are rare and must be reviewed."""
-    return alarm_chain(account, ORGANIZATIONS_CHANGES)
+    return alarm_chain(view, ORGANIZATIONS_CHANGES)

@@ -7,7 +7,8 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
-from awsaudit.checks._registry import Missing, check, need
+from awsaudit.checks._registry import check, need
+from awsaudit.checks._view import AccountView
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, manual, ok
 
 AREA = "network"
@@ -29,10 +30,7 @@ def regional(resource: Json, account: Json, service: str, key: str) -> Any:
     """Another collection of the resource's own region (from its ARN), read like need() reads a key."""
     region = str(resource.get("_arn", "")).split(":")[3:4]
     where = region[0] if region else ""
-    data = (account.get("regions") or {}).get(where, {}).get(service)
-    if data is None:
-        raise Missing(f"{service}.{key}", f"{service} was not collected in {where or 'this region'}")
-    return need(data, key)
+    return AccountView.of(account).collection(f"{service}.{key}", where)
 
 
 def _network(cidr: str | None) -> Network | None:

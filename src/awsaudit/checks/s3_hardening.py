@@ -8,6 +8,7 @@ import json
 from collections import Counter
 
 from awsaudit.checks._registry import ACCOUNT, Missing, check, need
+from awsaudit.checks._view import AccountView
 from awsaudit.iam.resource_policy import (
     covers_bucket,
     covers_every_object,
@@ -169,7 +170,7 @@ def s3_bucket_mfa_delete_enabled(bucket: Json) -> Outcome:
                   "}",
     ),
 )
-def s3_macie_data_discovery(account: Json) -> Outcome:
+def s3_macie_data_discovery(account: Json, view: AccountView) -> Outcome | list[Outcome]:
     """Protection follows classification: a bucket nobody knows holds customer data, keys or
     health records gets no encryption key, no access review and no data events. Macie inventories
     the buckets and finds sensitive data in them (CIS 3.1.3).
@@ -180,23 +181,18 @@ def s3_macie_data_discovery(account: Json) -> Outcome:
     regions. No bucket at all: PASS. AWS answers AccessDenied both when Macie is off and when the
     audit role may not call macie2:GetMacieSession, so "not enabled" names both causes.
     """
-    s3 = (account.get("global") or {}).get("s3")
-    if s3 is None:
-        raise Missing("s3.buckets", "s3 was not collected")
-    buckets = need(s3, "buckets")
+    buckets = view.collection("s3.buckets")
     if not buckets:
         return ok("No S3 buckets: nothing to discover", evidence={"buckets": 0})
     per_region = Counter(str(b.get("_region", "")) for b in buckets)
-    regions: dict[str, Json] = account.get("regions") or {}
     status: dict[str, str] = {}
     gaps: list[str] = []
-    for region, _count in sorted(per_region.items()):
-        macie = (regions.get(region) or {}).get("macie2") if region else None
+    for region in sorted(per_region):
         try:
-            if macie is None:
-                where = region or "the region of a bucket (its location was not read)"
-                raise Missing("macie2.session", f"macie2 was not collected in {where}")
-            session = need(need(macie, "session"), "MacieSession")
+            if not region:
+                raise Missing("macie2.session", "macie2 was not collected in the region of a bucket "
+                                                "(its location was not read)")
+            session = need(view.collection("macie2.session", region), "MacieSession")
         except Missing as missing:
             gaps.append(str(missing))
             continue
@@ -204,8 +200,13 @@ def s3_macie_data_discovery(account: Json) -> Outcome:
     evidence = {"BucketsPerRegion": dict(sorted(per_region.items())), "MacieStatus": status}
     if off := {r: s for r, s in status.items() if s != "ENABLED"}:
         detail = ", ".join(f"{r}: {s}" for r, s in off.items())
-        return fail(f"Macie is not running where buckets are ({detail}); \"not enabled\" can also mean the "
-                    "audit role may not call macie2:GetMacieSession", evidence=evidence)
+        summary = fail(f"Macie is not running where buckets are ({detail}); \"not enabled\" can also mean "
+                       "the audit role may not call macie2:GetMacieSession", evidence=evidence)
+        return [summary, *(
+            fail(f"Macie is {state} in a region that holds S3 buckets",
+                 evidence={"region": region, "MacieStatus": state, "Buckets": per_region[region]},
+                 resource=f"arn:{view.partition}:macie2:{region}:{view.id}:session", region=region)
+            for region, state in off.items())]
     if gaps:
         raise Missing("macie2.session", "; ".join(gaps))
     return manual(f"Macie is enabled in {', '.join(status)}: check that automated sensitive data "

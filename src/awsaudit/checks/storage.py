@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from awsaudit.checks._registry import Missing, check, need
+from awsaudit.checks._view import AccountView
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, ok
 
 
@@ -122,10 +123,7 @@ def _cluster(instance: Json, account: Json) -> Json:
     name = instance["DBClusterIdentifier"]
     parts = str(instance.get("_arn", "")).split(":")  # arn:aws:rds:REGION:ACCOUNT:db:NAME
     region = parts[3] if len(parts) > 3 else ""
-    rds = ((account.get("regions") or {}).get(region) or {}).get("rds")
-    if rds is None:
-        raise Missing("rds.db_clusters", f"rds was not collected in {region or 'the instance region'}")
-    for cluster in need(rds, "db_clusters"):
+    for cluster in AccountView.of(account).collection("rds.db_clusters", region):
         if cluster.get("DBClusterIdentifier") == name:
             return dict(cluster)
     raise Missing("rds.db_clusters", f"cluster {name} is not in the listing")
