@@ -82,3 +82,11 @@ def _small_ami_catalogue(tmp_path_factory: pytest.TempPathFactory) -> None:
 def managed_policies(aws_credentials: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """For tests that attach AWS managed policies (AdministratorAccess ...): request before mocked_aws."""
     monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot() -> dict[str, Any]:
+    """The demo account, collected once per test session (about 20 s); tests must not modify it."""
+    from awsaudit.demo import collect_demo  # noqa: PLC0415
+
+    return collect_demo()

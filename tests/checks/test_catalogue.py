@@ -94,6 +94,16 @@ def test_framework_checks_exist_and_every_check_assesses_a_control() -> None:
     assert set(CHECKS) - set(controls_by_check()) == set()
 
 
+def test_every_check_assesses_a_baseline_control_or_says_why_not() -> None:
+    baseline = frameworks()["baseline"]
+    mapped = {c for cid in baseline["controls"] for c in control_checks("baseline", cid)}
+    outside: dict[str, str] = baseline.get("outside_baseline", {})
+    assert set(CHECKS) - mapped - set(outside) == set(), "map these to a baseline control or say why not"
+    assert mapped & set(outside) == set(), "a check listed outside the baseline assesses a baseline control"
+    assert set(outside) - set(CHECKS) == set(), "outside_baseline names unknown checks"
+    assert [cid for cid, why in outside.items() if len(why) < 20] == [], "give a reason"
+
+
 def test_every_collection_a_check_reads_is_produced_by_a_collector() -> None:
     for check in CHECKS.values():
         if check.over == ACCOUNT:

@@ -15,6 +15,7 @@ from types import ModuleType
 # One line per collector module; each declares SCOPE, PRODUCES, ACTIONS and collect(ctx).
 from awsaudit.collect import accessanalyzer as _accessanalyzer
 from awsaudit.collect import account as _account
+from awsaudit.collect import awslambda as _awslambda
 from awsaudit.collect import budgets as _budgets
 from awsaudit.collect import cloudtrail as _cloudtrail
 from awsaudit.collect import cloudwatch as _cloudwatch
@@ -30,6 +31,7 @@ from awsaudit.collect import rds as _rds
 from awsaudit.collect import s3 as _s3
 from awsaudit.collect import securityhub as _securityhub
 from awsaudit.collect import sns as _sns
+from awsaudit.collect import sqs as _sqs
 from awsaudit.collect._call import Context
 from awsaudit.model import Json
 
@@ -57,6 +59,8 @@ MODULES: tuple[ModuleType, ...] = (
     _logs,
     _cloudwatch,
     _sns,
+    _sqs,
+    _awslambda,
     _macie2,
     _organizations,
     _budgets,
@@ -65,7 +69,8 @@ MODULES: tuple[ModuleType, ...] = (
 
 
 def _collector(module: ModuleType) -> Collector:
-    service = module.__name__.rsplit(".", 1)[-1]
+    # A module may name its service when the name is a Python keyword (awslambda for lambda).
+    service = getattr(module, "SERVICE", module.__name__.rsplit(".", 1)[-1])
     if module.SCOPE not in {"global", "regional"}:
         raise ValueError(f"collector {service}: SCOPE must be 'global' or 'regional'")
     return Collector(service, module.SCOPE, module.collect, tuple(module.PRODUCES), tuple(module.ACTIONS))
