@@ -180,18 +180,23 @@ def scan_account(credentials: CredentialSource | boto3.Session, options: ScanOpt
         if own_executor:
             executor.shutdown(wait=False, cancel_futures=True)
         snap["incomplete"] = INTERRUPTED
-        account["errors"] = _sorted_errors(account["errors"])
-        if writer is not None:
-            writer.add_account(account_id, account)
-            writer.close(complete=False, reason=INTERRUPTED)
+        _end(account, writer, INTERRUPTED)
         raise ScanInterrupted(snap) from None
+    except Exception as exc:  # e.g. a broken process pool: what was merged is kept, marked incomplete
+        _end(account, writer, f"the scan failed: {type(exc).__name__}: {exc}")
+        raise
     if own_executor:
         executor.shutdown(wait=True)
+    _end(account, writer, None)
+    return snap
+
+
+def _end(account: Json, writer: snapshot.SnapshotWriter | None, incomplete: str | None) -> None:
+    """Sort the account's errors and write its shard and the end record (complete unless a reason)."""
     account["errors"] = _sorted_errors(account["errors"])
     if writer is not None:
-        writer.add_account(account_id, account)
-        writer.close(complete=True)
-    return snap
+        writer.add_account(str(account["account_id"]), account)
+        writer.close(complete=incomplete is None, reason=incomplete)
 
 
 def _sorted_errors(errors: list[Json]) -> list[Json]:
