@@ -13,9 +13,18 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from awsaudit.collect._call import Context
+from awsaudit.collect.task import clear_process_cache
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_cache() -> Iterator[None]:
+    """Sessions and clients cached per process would carry one test's moto and credentials into the next."""
+    clear_process_cache()
+    yield
+    clear_process_cache()
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from awsaudit.checks import evaluate, load_all
 from awsaudit.collect import COLLECTORS, collector_policy
 from awsaudit.errors import AuditError, InputError, ScanInterrupted
 from awsaudit.frameworks import controls_by_check
-from awsaudit.model import Json, Severity
+from awsaudit.model import Finding, Json, Severity
 from awsaudit.outcome import EXIT_SCAN_ERROR, exit_code
 from awsaudit.report import DEFAULT_FORMATS, FORMATS, Report, ScanInfo, parse_formats, write_all
 from awsaudit.report.summary import print_summary
@@ -117,10 +117,35 @@ class AuditChoices:
         )
 
 
-def finish(snap: Json, source: str, kind: str, choices: AuditChoices) -> int:
-    """Evaluate, write every output, print the summary; return the exit code."""
+def evaluate_file(path: Path, settings: Settings) -> tuple[Json, list[Finding]]:
+    """Evaluate a snapshot file shard by shard: one account in evaluation at a time.
+
+    Findings come out in the order a whole-snapshot evaluation gives (accounts sorted, a
+    stable sort keeps each account's order), so a file and the live scan agree exactly.
+    """
+    reader = snapshot_io.SnapshotReader(path)
+    findings: list[Finding] = []
+    accounts: dict[str, Json] = {}
+    for account_id, account in reader.accounts():
+        findings += evaluate({**reader.header, "accounts": {account_id: account}}, settings=settings)
+        accounts[account_id] = account  # TODO(reports): only the reports still need the raw accounts
+    findings.sort(key=lambda f: f.account)
+    snap: Json = {**reader.header, "accounts": accounts}
+    if reader.incomplete:
+        snap["incomplete"] = reader.incomplete
+    return snap, findings
+
+
+def finish(source_data: Json | Path, source: str, kind: str, choices: AuditChoices) -> int:
+    """Evaluate (a snapshot file shard by shard, or an in-memory one), write every output,
+    print the summary; return the exit code."""
     out_dir = choices.output_dir or _default_out(kind)
-    findings = evaluate(snap, settings=choices.settings)
+    if isinstance(source_data, Path):
+        snap, findings = evaluate_file(source_data, choices.settings)
+    else:
+        snap, findings = source_data, evaluate(source_data, settings=choices.settings)
+    if snap.get("incomplete"):
+        click.echo(f"awsaudit: warning: incomplete snapshot: {snap['incomplete']}", err=True)
     info = ScanInfo.from_snapshot(snap, source, _now())
     mutes = None
     if choices.mutelist is not None:
@@ -129,6 +154,7 @@ def finish(snap: Json, source: str, kind: str, choices: AuditChoices) -> int:
         for warning in mutes.warnings():
             click.echo(f"awsaudit: warning: {warning}", err=True)
     formats = choices.formats or (tuple(FORMATS) if kind == "demo" else DEFAULT_FORMATS)
+    # TODO(reports): the reports (and the snapshot copy they write) still take the raw accounts.
     written = write_all(out_dir, snap, findings, info, formats, mutes)
     # Pipes and CI logs get the width summary.txt has, not 80 columns of wrapped ARNs.
     console = Console() if sys.stdout.isatty() else Console(width=140)
@@ -256,18 +282,13 @@ def _collect_live(
     max_attempts: int,
     retry_mode: str,
     quiet: bool,
-    partial_path: Path,
+    snapshot_path: Path,
 ) -> Json:
-    """Collect the live account; on Ctrl-C, save what was collected to partial_path before exiting."""
-    import boto3  # noqa: PLC0415 - keep `awsaudit --help` fast
-    from botocore.exceptions import ProfileNotFound  # noqa: PLC0415
-
+    """Collect the live account into snapshot_path as it goes; on Ctrl-C the file keeps what was collected."""
+    from awsaudit.collect.task import CredentialSource  # noqa: PLC0415 - keep `awsaudit --help` fast
     from awsaudit.scan import scan_account  # noqa: PLC0415
 
-    try:
-        session = boto3.Session(profile_name=profile)
-    except ProfileNotFound as exc:
-        raise InputError(str(exc)) from None
+    source = CredentialSource.named_profile(profile) if profile else CredentialSource.default_chain()
     with progress_bar(quiet) as progress:
         options = ScanOptions(
             regions=() if all_regions else regions,
@@ -276,16 +297,15 @@ def _collect_live(
             max_attempts=max_attempts,
             retry_mode="adaptive" if retry_mode == "adaptive" else "standard",
             progress=progress,
+            snapshot_path=snapshot_path,
         )
         try:
-            return scan_account(session, options)
+            return scan_account(source, options)
         except ScanInterrupted as stop:
-            partial_path.parent.mkdir(parents=True, exist_ok=True)
-            snapshot_io.save(stop.snapshot, partial_path)
             raise ScanInterrupted(
                 stop.snapshot,
-                f"interrupted; what was collected so far is saved in {partial_path} "
-                f"(`awsaudit audit {partial_path}` evaluates it; what is missing is UNKNOWN)",
+                f"interrupted; what was collected so far is saved in {snapshot_path} "
+                f"(`awsaudit audit {snapshot_path}` evaluates it; what is missing is UNKNOWN)",
             ) from None
 
 
@@ -322,7 +342,11 @@ def demo(**options: Any) -> None:
 
     Uses the same collectors and checks as a real scan; needs no AWS account and no network.
     """
-    from awsaudit.demo import collect_demo  # noqa: PLC0415 - moto is only imported for the demo
+    try:
+        import moto  # noqa: F401, PLC0415 - moto is only imported for the demo
+    except ImportError:
+        raise InputError("the demo needs moto: pip install 'awsaudit[demo]'") from None
+    from awsaudit.demo import collect_demo  # noqa: PLC0415
 
     choices = AuditChoices.from_options(options)
     with progress_bar(choices.quiet) as progress:
@@ -348,18 +372,11 @@ def scan(
     choices = AuditChoices.from_options(options)
     out_dir = choices.output_dir or _default_out("scan")
     choices = dataclasses.replace(choices, output_dir=out_dir)
-    snap = _collect_live(
-        profile,
-        regions,
-        all_regions,
-        services,
-        concurrency,
-        max_attempts,
-        retry_mode,
-        choices.quiet,
-        out_dir / "snapshot.json.gz",
+    path = out_dir / "snapshot.json.gz"
+    _collect_live(
+        profile, regions, all_regions, services, concurrency, max_attempts, retry_mode, choices.quiet, path
     )
-    sys.exit(finish(snap, "scan", "scan", choices))
+    sys.exit(finish(path, "scan", "scan", choices))
 
 
 @main.command()
@@ -389,7 +406,6 @@ def collect(
     snap = _collect_live(
         profile, regions, all_regions, services, concurrency, max_attempts, retry_mode, quiet, output
     )
-    snapshot_io.save(snap, output)
     errors = sum(len(a.get("errors", [])) for a in snap["accounts"].values())
     if not quiet:
         click.echo(f"Snapshot written to {output} ({errors} collection error(s) recorded)", err=True)
@@ -402,8 +418,7 @@ def collect(
 def audit(snapshot_file: Path, **options: Any) -> None:
     """Evaluate a saved snapshot offline (no AWS access needed)."""
     choices = AuditChoices.from_options(options)
-    snap = snapshot_io.load(snapshot_file)
-    sys.exit(finish(snap, str(snapshot_file), "audit", choices))
+    sys.exit(finish(snapshot_file, str(snapshot_file), "audit", choices))
 
 
 @main.command()

@@ -1,4 +1,9 @@
-"""Run the collectors as (account, region, service) tasks on an Executor and assemble the snapshot."""
+"""Run the collectors as (account, region, service) tasks on an Executor and assemble the snapshot.
+
+Identification and region discovery happen here, in the main process. Each task is a
+picklable `CollectTask` run by `run_task` wherever the executor runs it; its data and errors
+come back in a `TaskResult` and are merged here, so no state is shared with the workers.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import boto3
@@ -16,12 +22,14 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 from awsaudit import __version__, snapshot
 from awsaudit.collect import COLLECTORS, Collector
 from awsaudit.collect._call import Context
+from awsaudit.collect.task import CollectTask, CredentialSource, TaskOptions, TaskResult, run_task
 from awsaudit.errors import InputError, ScanInterrupted
 from awsaudit.model import Json
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HOME_REGION = "us-east-1"
+INTERRUPTED = "interrupted by the user"
 ENABLED = frozenset({"opt-in-not-required", "opted-in"})
 
 Progress = Callable[[str, int, int], None]
@@ -37,16 +45,15 @@ class ScanOptions:
     retry_mode: Literal["standard", "adaptive"] = "standard"
     executor: Executor | None = None
     progress: Progress | None = None
+    snapshot_path: Path | None = None
+    """Write the snapshot here as it is collected (schema 2 shards); None: memory only."""
+
+    def task_options(self) -> TaskOptions:
+        return TaskOptions(self.max_attempts, self.retry_mode, self.concurrency)
 
     def botocore_config(self) -> Config:
-        return Config(
-            # total_max_attempts counts the first call; the dict's max_attempts would count retries only
-            retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
-            max_pool_connections=max(10, self.concurrency * 2),
-            connect_timeout=10,
-            read_timeout=60,
-            user_agent_extra=f"awsaudit/{__version__}",
-        )
+        # total_max_attempts counts the first call; the dict's max_attempts would count retries only
+        return self.task_options().botocore_config()
 
 
 def identify(session: boto3.Session, config: Config) -> tuple[str, str]:
@@ -82,31 +89,55 @@ def enabled_regions(ctx: Context) -> tuple[list[str], list[str]]:
     return sorted(enabled), sorted(disabled)
 
 
-def _run_collector(collector: Collector, ctx: Context) -> Json:
-    try:
-        return collector.func(ctx)
-    except (ClientError, BotoCoreError) as exc:  # a collector let an AWS error through: keep the rest
-        code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else type(exc).__name__
-        ctx.record(collector.service, "*", ctx.account, code, str(exc))
-        return {"_errors": {"*": code}}
-    except Exception as exc:
-        log.exception("collector %s failed in %s", collector.service, ctx.region)
-        ctx.record(collector.service, "*", ctx.account, "CollectorError", f"{type(exc).__name__}: {exc}")
-        return {"_errors": {"*": f"CollectorError: {type(exc).__name__}"}}
+def build_tasks(
+    collectors: Iterable[Collector],
+    account_id: str,
+    partition: str,
+    home: str,
+    regions: Iterable[str],
+    credentials: CredentialSource,
+    options: TaskOptions,
+) -> list[CollectTask]:
+    """The account's tasks, global ones first.
+
+    Global tasks are few and long (S3's per-bucket calls, IAM's credential report), so
+    starting them early keeps them off the critical path behind hundreds of regional tasks.
+    """
+    chosen = list(collectors)
+    regions = list(regions)
+
+    def task(collector: Collector, region: str | None) -> CollectTask:
+        return CollectTask(account_id, partition, collector.service, region, credentials, options, home)
+
+    tasks = [task(c, None) for c in chosen if c.scope == "global"]
+    return tasks + [task(c, r) for c in chosen if c.scope != "global" for r in regions]
 
 
-def scan_account(session: boto3.Session, options: ScanOptions) -> Json:
-    """Collect one account into a new snapshot."""
+def merge(account: Json, result: TaskResult) -> None:
+    """Put one task's data and errors into its account document (main process only)."""
+    task = result.task
+    target = account["global"] if task.region is None else account["regions"].setdefault(task.region, {})
+    target[task.service] = result.data
+    account["errors"].extend(result.errors)
+
+
+def scan_account(credentials: CredentialSource | boto3.Session, options: ScanOptions) -> Json:
+    """Collect one account into a new snapshot (and into options.snapshot_path, when given).
+
+    `credentials` says how tasks get their session where they run; a ready boto3 Session is
+    accepted for in-process use (threads) and wrapped as a process-local source.
+    """
+    source = credentials if isinstance(credentials, CredentialSource) else CredentialSource.local(credentials)
+    session = source.session()
     config = options.botocore_config()
     account_id, partition = identify(session, config)
     home = session.region_name or DEFAULT_HOME_REGION
-    ctx = Context(session, account_id, home, partition, config, concurrency=options.concurrency)
     disabled: list[str] = []
     if options.regions:
         regions = sorted(set(options.regions))
     else:
         try:
-            regions, disabled = enabled_regions(ctx)
+            regions, disabled = enabled_regions(Context(session, account_id, home, partition, config))
         except (ClientError, BotoCoreError) as exc:
             raise InputError(f"Cannot list the account's regions (ec2:DescribeRegions): {exc}") from None
     collectors = [c for c in COLLECTORS.values() if not options.services or c.service in options.services]
@@ -123,41 +154,49 @@ def scan_account(session: boto3.Session, options: ScanOptions) -> Json:
         "regions_disabled": disabled,
         "global": {},
         "regions": {r: {} for r in regions},
-        "errors": ctx.errors,
+        "errors": [],
     }
     snap["accounts"][account_id] = account
-
-    # Global tasks first: they are few and long (S3's per-bucket calls, IAM's credential report),
-    # so starting them early keeps them off the critical path behind hundreds of regional tasks.
-    tasks: list[tuple[Collector, str | None]] = [(c, None) for c in collectors if c.scope == "global"]
-    tasks += [(c, region) for c in collectors if c.scope != "global" for region in regions]
-
+    writer = (
+        snapshot.SnapshotWriter(options.snapshot_path, snapshot.header_of(snap))
+        if options.snapshot_path is not None
+        else None
+    )
+    tasks = build_tasks(collectors, account_id, partition, home, regions, source, options.task_options())
     executor = options.executor or ThreadPoolExecutor(
         max_workers=options.concurrency, thread_name_prefix="awsaudit"
     )
     own_executor = options.executor is None
     try:
-        futures: dict[Future[Json], tuple[Collector, str | None]] = {
-            executor.submit(_run_collector, c, ctx.for_region(r or home)): (c, r) for c, r in tasks
-        }
+        futures: list[Future[TaskResult]] = [executor.submit(run_task, task) for task in tasks]
         for done, future in enumerate(as_completed(futures), start=1):
-            collector, region = futures[future]
-            target = account["global"] if region is None else account["regions"][region]
-            target[collector.service] = future.result()
+            result = future.result()
+            merge(account, result)
             if options.progress:
-                options.progress(f"{collector.service} {region or 'global'}", done, len(tasks))
+                options.progress(f"{result.task.service} {result.task.where}", done, len(tasks))
     except KeyboardInterrupt:
         # Keep what finished; tasks still running are abandoned (their services stay absent,
         # so their checks are UNKNOWN, never PASS).
         if own_executor:
             executor.shutdown(wait=False, cancel_futures=True)
-        snap["incomplete"] = "interrupted by the user"
-        account["errors"] = _sorted_errors(list(ctx.errors))
+        snap["incomplete"] = INTERRUPTED
+        _end(account, writer, INTERRUPTED)
         raise ScanInterrupted(snap) from None
+    except Exception as exc:  # e.g. a broken process pool: what was merged is kept, marked incomplete
+        _end(account, writer, f"the scan failed: {type(exc).__name__}: {exc}")
+        raise
     if own_executor:
         executor.shutdown(wait=True)
-    account["errors"] = _sorted_errors(ctx.errors)
+    _end(account, writer, None)
     return snap
+
+
+def _end(account: Json, writer: snapshot.SnapshotWriter | None, incomplete: str | None) -> None:
+    """Sort the account's errors and write its shard and the end record (complete unless a reason)."""
+    account["errors"] = _sorted_errors(account["errors"])
+    if writer is not None:
+        writer.add_account(str(account["account_id"]), account)
+        writer.close(complete=incomplete is None, reason=incomplete)
 
 
 def _sorted_errors(errors: list[Json]) -> list[Json]:

@@ -1,23 +1,41 @@
-"""The snapshot: everything collected, as versioned JSON saved as `.json.gz`.
+"""The snapshot: everything collected, as versioned JSON saved in one `.json.gz` file.
 
-Layout: {schema_version, tool_version, collected_at, partition, accounts: {ID: {
-account_id, regions_scanned, regions_disabled, global: {service: data},
-regions: {REGION: {service: data}}, errors: [...]}}}.
+In memory (schema 2): {kind, schema_version, tool_version, collected_at, partition,
+accounts: {ID: {account_id, regions_scanned, regions_disabled, global: {service: data},
+regions: {REGION: {service: data}}, errors: [...]}}, incomplete?}.
+
+On disk (schema 2) the file is JSON Lines in a gzip stream, one gzip member per record:
+a header record, one `{"account_id", "account"}` record per account, appended (and fsynced)
+as soon as that account is collected, and an end record `{"end": {accounts, complete,
+reason}}`. An organization scan that dies keeps every account it finished; a reader never
+needs more memory than the largest account. A file without the end record loads as
+incomplete; a truncated last member is dropped with a warning.
+
+Schema 1 (one gzip'd JSON document) still loads, through MIGRATIONS; a newer schema is
+refused with one readable line.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import logging
+import os
 import zlib
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, BinaryIO
 
 from awsaudit.errors import SnapshotError
 from awsaudit.model import Json
 
-SCHEMA_VERSION = 1
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 2
 KIND = "awsaudit-snapshot"
+NO_END = "the collection did not finish (the snapshot has no end record)"
+_CHUNK = 1 << 20
 
 
 def new(tool_version: str, collected_at: str, partition: str = "aws") -> Json:
@@ -31,48 +49,257 @@ def new(tool_version: str, collected_at: str, partition: str = "aws") -> Json:
     }
 
 
+def header_of(snapshot: Json) -> Json:
+    """Everything but the accounts (and the incompleteness, which the end record carries)."""
+    header = {k: v for k, v in snapshot.items() if k not in ("accounts", "incomplete")}
+    return {**header, "kind": KIND, "schema_version": SCHEMA_VERSION}
+
+
+# --- migrations ---------------------------------------------------------------------------
+
+
+def migrate_1_to_2(document: Json) -> Json:
+    """Schema 2 changed the file layout (one shard per account), not the account documents."""
+    return {**document, "schema_version": 2}
+
+
+MIGRATIONS: dict[int, Callable[[Json], Json]] = {1: migrate_1_to_2}
+"""version N -> a function taking a document of version N to N+1.
+
+A migration sees a whole document ({header..., accounts: {...}}); shards are migrated one at
+a time as single-account documents, so a migration must not look across accounts.
+"""
+
+
+def migrate(document: Json, origin: str = "snapshot") -> Json:
+    """Step a document up to SCHEMA_VERSION, or refuse a version this awsaudit cannot read."""
+    version = document.get("schema_version")
+    while version != SCHEMA_VERSION:
+        if not isinstance(version, int) or isinstance(version, bool) or version not in MIGRATIONS:
+            raise SnapshotError(
+                f"{origin}: snapshot schema version {version!r} is not supported "
+                f"(this awsaudit reads versions {min(MIGRATIONS)} to {SCHEMA_VERSION})"
+            )
+        document = MIGRATIONS[version](document)
+        version = document.get("schema_version")
+    return document
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+class SnapshotWriter:
+    """Append a schema-2 snapshot record by record; every record is durable once written.
+
+    Usable as a context manager: leaving it on an exception closes the file as incomplete.
+    """
+
+    def __init__(self, path: Path, header: Json, *, compress: bool | None = None) -> None:
+        """compress: gzip each record (default: when the name ends in .gz)."""
+        self.path = path
+        self.accounts = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file: BinaryIO | None = path.open("wb")
+        self._compress = path.suffix == ".gz" if compress is None else compress
+        self._append({**header, "kind": KIND, "schema_version": SCHEMA_VERSION})
+
+    def _append(self, record: Json) -> None:
+        if self._file is None:
+            raise ValueError(f"{self.path}: snapshot writer is closed")
+        line = json.dumps(record, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\n"
+        self._file.write(gzip.compress(line, compresslevel=6, mtime=0) if self._compress else line)
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def add_account(self, account_id: str, account: Json) -> None:
+        self._append({"account_id": account_id, "account": account})
+        self.accounts += 1
+
+    def close(self, complete: bool = True, reason: str | None = None) -> None:
+        """Write the end record; a reader treats a file without it as an interrupted collection."""
+        if self._file is None:
+            return
+        self._append({"end": {"accounts": self.accounts, "complete": complete, "reason": reason}})
+        self._file.close()
+        self._file = None
+
+    def __enter__(self) -> SnapshotWriter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc is None:
+            self.close()
+        else:
+            reason = "interrupted by the user" if isinstance(exc, KeyboardInterrupt) else f"failed: {exc}"
+            self.close(complete=False, reason=reason)
+
+
 def save(snapshot: Json, path: Path) -> None:
-    """Write atomically (temp file + rename) so an interrupted save never leaves half a snapshot."""
-    data = json.dumps(snapshot, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    """Write a whole in-memory snapshot atomically (temp file + rename): a save never leaves half a file."""
+    document = validate(snapshot)
     tmp = path.with_name(path.name + ".tmp")
-    if path.suffix == ".gz":
-        tmp.write_bytes(gzip.compress(data, compresslevel=6, mtime=0))
-    else:
-        tmp.write_bytes(data)
+    writer = SnapshotWriter(tmp, header_of(document), compress=path.suffix == ".gz")
+    for account_id, account in document["accounts"].items():
+        writer.add_account(account_id, account)
+    incomplete = document.get("incomplete")
+    writer.close(complete=not incomplete, reason=str(incomplete) if incomplete else None)
     tmp.replace(path)
 
 
-def load(path: Path) -> Json:
-    """Read and validate a snapshot; anything else is refused with one readable line."""
+# --- reading ------------------------------------------------------------------------------
+
+
+def _gzip_members(stream: BinaryIO, origin: str, truncated: Callable[[], None]) -> Iterator[bytes]:
+    """Each gzip member's content, decompressed; a truncated last member is dropped with a warning."""
+    buffer = b""
+    while True:
+        if not buffer:
+            buffer = stream.read(_CHUNK)
+            if not buffer:
+                return
+        decompressor = zlib.decompressobj(wbits=31)  # 31: expect a gzip header and trailer
+        parts: list[bytes] = []
+        while True:
+            try:
+                parts.append(decompressor.decompress(buffer))
+            except zlib.error as exc:
+                raise SnapshotError(f"{origin}: not an awsaudit snapshot (corrupt gzip: {exc})") from None
+            if decompressor.eof:
+                buffer = decompressor.unused_data
+                break
+            buffer = stream.read(_CHUNK)
+            if not buffer:
+                log.warning("%s: the last record is truncated and was dropped", origin)
+                truncated()
+                return
+        yield b"".join(parts)
+
+
+def _records(path: Path, truncated: Callable[[], None]) -> Generator[Any, None, None]:
+    """The file's records: one per gzip member (schema 2), or the lines/document of plain JSON."""
+    origin = str(path)
     try:
-        raw = path.read_bytes()
+        stream = path.open("rb")
     except OSError as exc:
         raise SnapshotError(f"{path}: cannot read snapshot: {exc.strerror or exc}") from None
-    try:
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
-        data: Any = json.loads(raw)
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SnapshotError(f"{path}: not an awsaudit snapshot (not gzip/JSON: {exc})") from None
-    return validate(data, str(path))
+    with stream:
+        gzipped = stream.read(2) == b"\x1f\x8b"
+        stream.seek(0)
+        try:
+            if not gzipped:
+                text = stream.read().decode("utf-8")
+                try:
+                    yield json.loads(text)  # schema 1, or anything else that is one document
+                except json.JSONDecodeError:
+                    for line in text.splitlines():
+                        if line.strip():
+                            yield json.loads(line)
+                return
+            for member in _gzip_members(stream, origin, truncated):
+                for line in member.decode("utf-8").splitlines():
+                    if line.strip():
+                        yield json.loads(line)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SnapshotError(f"{origin}: not an awsaudit snapshot (not gzip/JSON: {exc})") from None
+
+
+class SnapshotReader:
+    """One pass over a snapshot file: `header`, then `accounts()` one migrated account at a time.
+
+    After `accounts()` is exhausted, `incomplete` holds the reason the collection is partial
+    (no end record, an end record saying so, a truncated record), or None.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.incomplete: str | None = None
+        self._truncated = False
+        self._records = _records(path, self._mark_truncated)
+        self._legacy: Json | None = None
+        first = next(self._records, None)
+        if not isinstance(first, dict) or first.get("kind") != KIND or "schema_version" not in first:
+            self._records.close()
+            raise SnapshotError(f"{path}: not an awsaudit snapshot (no kind/schema_version)")
+        version = first["schema_version"]
+        if version != SCHEMA_VERSION or "accounts" in first:  # a whole document (schema 1), or refused
+            self._records.close()
+            self._legacy = validate(first, str(path))
+            self.header = header_of(self._legacy)
+        else:
+            self.header = header_of(first)
+
+    def _mark_truncated(self) -> None:
+        self._truncated = True
+
+    def accounts(self) -> Iterator[tuple[str, Json]]:
+        if self._legacy is not None:
+            incomplete = self._legacy.get("incomplete")
+            self.incomplete = str(incomplete) if incomplete else None
+            yield from self._legacy["accounts"].items()
+            return
+        origin = str(self.path)
+        ended = False
+        for record in self._records:
+            if not isinstance(record, dict):
+                raise SnapshotError(f"{origin}: malformed snapshot record (not an object)")
+            if "end" in record:
+                end = record["end"] if isinstance(record["end"], dict) else {}
+                if not end.get("complete", False):
+                    self.incomplete = str(end.get("reason") or "the collection is incomplete")
+                ended = True
+                continue
+            account_id, account = record.get("account_id"), record.get("account")
+            if not isinstance(account_id, str) or not isinstance(account, dict):
+                raise SnapshotError(f"{origin}: malformed snapshot record (no account_id/account)")
+            _check_account(account_id, account, origin)
+            yield account_id, migrate({**self.header, "accounts": {account_id: account}}, origin)["accounts"][
+                account_id
+            ]
+        if self._truncated:
+            self.incomplete = f"{self.incomplete or NO_END}; its last record was truncated"
+        elif not ended:
+            self.incomplete = NO_END
+
+
+def read_header(path: Path) -> Json:
+    """The snapshot's header (kind, schema_version, tool_version, collected_at, partition ...)."""
+    reader = SnapshotReader(path)
+    reader._records.close()
+    return reader.header
+
+
+def iter_accounts(path: Path) -> Iterator[tuple[str, Json]]:
+    """(account id, account document) one at a time, migrated: memory bounded by the largest account."""
+    yield from SnapshotReader(path).accounts()
+
+
+def load(path: Path) -> Json:
+    """The whole snapshot in memory (schema-2 form); anything unreadable is one readable SnapshotError."""
+    reader = SnapshotReader(path)
+    snapshot = {**reader.header, "accounts": dict(reader.accounts())}
+    if reader.incomplete:
+        snapshot["incomplete"] = reader.incomplete
+    return snapshot
 
 
 def validate(data: Any, origin: str = "snapshot") -> Json:
+    """An in-memory document checked and migrated to SCHEMA_VERSION; refused with one line otherwise."""
     if not isinstance(data, dict) or data.get("kind") != KIND or "schema_version" not in data:
         raise SnapshotError(f"{origin}: not an awsaudit snapshot (no kind/schema_version)")
-    version = data["schema_version"]
-    if version != SCHEMA_VERSION:
-        raise SnapshotError(
-            f"{origin}: snapshot schema version {version!r} is not supported "
-            f"(this awsaudit reads version {SCHEMA_VERSION})"
-        )
-    accounts = data.get("accounts")
+    document = migrate(data, origin)
+    accounts = document.get("accounts")
     if not isinstance(accounts, dict) or not all(isinstance(a, dict) for a in accounts.values()):
         raise SnapshotError(f"{origin}: malformed snapshot: 'accounts' must map account IDs to objects")
     for account_id, account in accounts.items():
-        for part in ("global", "regions"):
-            if not isinstance(account.get(part, {}), dict):
-                raise SnapshotError(
-                    f"{origin}: malformed snapshot: accounts.{account_id}.{part} is not an object"
-                )
-    return data
+        _check_account(account_id, account, origin)
+    return document
+
+
+def _check_account(account_id: str, account: Json, origin: str) -> None:
+    for part in ("global", "regions"):
+        if not isinstance(account.get(part, {}), dict):
+            raise SnapshotError(
+                f"{origin}: malformed snapshot: accounts.{account_id}.{part} is not an object"
+            )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
@@ -58,6 +59,30 @@ def test_demo_writes_every_output(tmp_path: Path) -> None:
         assert {"PASS", "FAIL"} <= statuses, (area, statuses)
     assert all(f["controls"] for f in findings), "every finding names the controls it assesses"
     assert "<script>alert" not in (out / "report.html").read_text()
+
+
+def test_demo_without_moto_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "moto", None)  # `import moto` now fails as if not installed
+    result = CliRunner().invoke(main, ["demo", "--quiet"])
+    assert result.exit_code == 2
+    assert result.output == "awsaudit: error: the demo needs moto: pip install 'awsaudit[demo]'\n"
+
+
+def test_audit_evaluates_a_schema_1_snapshot(tmp_path: Path) -> None:
+    legacy = Path(__file__).parents[1] / "fixtures" / "snapshot-schema1.json.gz"
+    result = CliRunner().invoke(main, ["audit", str(legacy), "-o", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 0, result.output
+    findings = json.loads((tmp_path / "out" / "findings.json").read_text())["findings"]
+    assert [f.to_json()["status"] for f in evaluate(snapshot.load(legacy))] == [f["status"] for f in findings]
+    assert snapshot.read_header(tmp_path / "out" / "snapshot.json.gz")["schema_version"] == 2
+
+
+def test_audit_refuses_a_newer_schema_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "future.json.gz"
+    path.write_bytes(gzip.compress(b'{"kind":"awsaudit-snapshot","schema_version":9}\n'))
+    result = CliRunner().invoke(main, ["audit", str(path), "-o", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "schema version 9 is not supported" in result.output
 
 
 def test_saved_snapshot_gives_exactly_the_live_findings(
@@ -164,6 +189,7 @@ def test_scan_against_an_aws_compatible_endpoint(
         f for f in findings if f["check_id"] == "s3_bucket_default_encryption" and "e2e-open" in f["resource"]
     ]
     assert len(bucket) == 1
+    assert "incomplete" not in snapshot.load(out / "snapshot.json.gz")  # written shard by shard, then ended
 
 
 def test_interrupted_scan_saves_what_was_collected(moto_server: str, tmp_path: Path,

@@ -12,6 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import boto3
+
+from awsaudit.collect.task import CredentialSource, clear_process_cache
 from awsaudit.model import Json
 from awsaudit.scan import Progress, ScanOptions, scan_account
 
@@ -55,8 +58,6 @@ def simulated_aws() -> Iterator[None]:
 
 def build_account(regions: tuple[str, ...] = REGIONS) -> None:
     """Create Acme's resources in the (already active) moto backend."""
-    import boto3  # noqa: PLC0415
-
     from awsaudit.demo import (  # noqa: PLC0415
         account,
         databases,
@@ -74,16 +75,29 @@ def build_account(regions: tuple[str, ...] = REGIONS) -> None:
         area.build(session, regions)
 
 
-def collect_demo(progress: Progress | None = None, regions: tuple[str, ...] = REGIONS) -> Json:
-    """Build the demo account and collect it with the real scanner; returns the snapshot."""
-    import boto3  # noqa: PLC0415
+def scan_session(region_name: str | None = None) -> boto3.Session:
+    """The auditor's session on the simulated account: the scan's session factory.
 
+    Its event handlers answer what moto lacks and deny what Acme's policies deny, so it cannot
+    travel in a task; tasks name this function ("awsaudit.demo:scan_session") and each process
+    builds it. Only threads see the in-process moto backend, so the demo runs on threads.
+    """
     from awsaudit.demo import account, governance, restricted  # noqa: PLC0415
 
+    session = boto3.Session(region_name=region_name or REGIONS[0])
+    restricted.enforce(session)  # the auditor's role is denied on the HR bucket, as in real life
+    account.simulate(session)  # answers the read-only calls moto lacks, as AWS would for Acme
+    governance.simulate(session)  # IAM Access Analyzer, which moto lacks
+    return session
+
+
+def collect_demo(progress: Progress | None = None, regions: tuple[str, ...] = REGIONS) -> Json:
+    """Build the demo account and collect it with the real scanner; returns the snapshot."""
+    source = CredentialSource.from_factory(f"{__name__}:scan_session", regions[0])
     with simulated_aws():
         build_account(regions)
-        session = boto3.Session(region_name=regions[0])
-        restricted.enforce(session)  # the auditor's role is denied on the HR bucket, as in real life
-        account.simulate(session)  # answers the read-only calls moto lacks, as AWS would for Acme
-        governance.simulate(session)  # IAM Access Analyzer, which moto lacks
-        return scan_account(session, ScanOptions(regions=regions, progress=progress))
+        clear_process_cache()  # sessions cached by an earlier scan belong to another backend
+        try:
+            return scan_account(source, ScanOptions(regions=regions, progress=progress))
+        finally:
+            clear_process_cache()

@@ -1,0 +1,300 @@
+"""Collection tasks: small, frozen, picklable values that any Executor can run with `run_task`.
+
+A task says *what* to collect (account, service, region) and *how to get credentials where it
+runs* (`CredentialSource`); it carries no session, client, lock or secret, so a thread pool,
+a process pool or a Dask cluster can run it. Everything a task produces, its data and its
+error records, comes back in its `TaskResult`; the scanner merges results in the main process.
+
+Sessions and clients are built where the task runs and cached per process: one boto3 session
+per credential source, one client per (source, account, options, service, region), and one
+botocore loader for every session, so service models are parsed once per process.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import logging
+import threading
+import weakref
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Literal
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import AssumeRoleCredentialFetcher, Credentials, DeferredRefreshableCredentials
+from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
+from botocore.loaders import Loader, create_loader
+
+from awsaudit import __version__
+from awsaudit.collect import COLLECTORS, Collector
+from awsaudit.collect._call import Context
+from awsaudit.errors import InputError
+from awsaudit.model import Json
+
+log = logging.getLogger(__name__)
+
+CredentialKind = Literal["default", "profile", "assume_role", "factory", "local"]
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialSource:
+    """How to obtain credentials where a task runs; never the credentials themselves.
+
+    Build one with the class methods. `local` wraps a session that exists only in this process
+    (callers that hand the scanner a ready boto3 session): such a task runs on threads only.
+    """
+
+    kind: CredentialKind = "default"
+    region: str | None = None
+    """The session's region (the account's home region for global services)."""
+    profile: str | None = None
+    """The named profile (kind `profile`), or the base profile to assume the role from."""
+    role_arn: str | None = None
+    external_id: str | None = None
+    session_name: str = "awsaudit"
+    factory: str | None = None
+    """`module:function`, called as `function(region_name=region)`, returning a boto3 Session."""
+    token: str | None = None
+    """Key of a process-local session (kind `local`)."""
+
+    @classmethod
+    def default_chain(cls, region: str | None = None) -> CredentialSource:
+        return cls("default", region)
+
+    @classmethod
+    def named_profile(cls, profile: str, region: str | None = None) -> CredentialSource:
+        return cls("profile", region, profile=profile)
+
+    @classmethod
+    def assume_role(
+        cls,
+        role_arn: str,
+        *,
+        external_id: str | None = None,
+        session_name: str = "awsaudit",
+        base_profile: str | None = None,
+        region: str | None = None,
+    ) -> CredentialSource:
+        return cls(
+            "assume_role", region, base_profile, role_arn=role_arn, external_id=external_id,
+            session_name=session_name,
+        )
+
+    @classmethod
+    def from_factory(cls, reference: str, region: str | None = None) -> CredentialSource:
+        if reference.count(":") != 1 or not all(reference.split(":")):
+            raise InputError(f"session factory {reference!r} must be 'module:function'")
+        return cls("factory", region, factory=reference)
+
+    @classmethod
+    def local(cls, session: boto3.Session) -> CredentialSource:
+        """A source for a session built by the caller; valid only inside this process."""
+        token = f"local-{next(_TOKENS)}"
+        _LOCAL_SESSIONS[token] = session
+        return cls("local", session.region_name, token=token)
+
+    def session(self) -> boto3.Session:
+        """This process's session for the source, built on first use (thread-safe)."""
+        if self.kind == "local":  # the caller owns it; the registry only holds it weakly
+            return _build_session(self)
+        with _LOCK:
+            if self not in _SESSIONS:
+                _SESSIONS[self] = _build_session(self)
+            return _SESSIONS[self]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOptions:
+    """Everything a task needs to configure its clients; the same for every task of a scan."""
+
+    max_attempts: int = 5
+    """botocore's total_max_attempts: the first call counts too."""
+    retry_mode: Literal["standard", "adaptive"] = "standard"
+    concurrency: int = 8
+    """Threads for per-resource calls inside one task (`Context.each`)."""
+    connect_timeout: float = 10
+    read_timeout: float = 60
+
+    def botocore_config(self) -> Config:
+        return Config(
+            retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
+            max_pool_connections=max(10, self.concurrency * 2),
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            user_agent_extra=f"awsaudit/{__version__}",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CollectTask:
+    """One collector on one account and region; `region=None` is a global service (run from home)."""
+
+    account: str
+    partition: str
+    service: str
+    region: str | None
+    credentials: CredentialSource
+    options: TaskOptions = TaskOptions()
+    home_region: str = "us-east-1"
+
+    @property
+    def where(self) -> str:
+        return self.region or "global"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskResult:
+    """What one task collected, and every error it recorded on the way."""
+
+    task: CollectTask
+    data: Json
+    errors: list[Json] = field(default_factory=list)
+
+
+_LOCK = threading.Lock()
+"""Serialises session and client creation: boto3 sessions are not thread-safe."""
+_SESSIONS: dict[CredentialSource, boto3.Session] = {}
+_CLIENTS: dict[tuple[CredentialSource, str, TaskOptions], dict[tuple[str, str], Any]] = {}
+_CONFIGS: dict[TaskOptions, Config] = {}
+_LOCAL_SESSIONS: weakref.WeakValueDictionary[str, boto3.Session] = weakref.WeakValueDictionary()
+_TOKENS = itertools.count(1)
+_LOADER: list[Loader] = []
+
+
+def clear_process_cache() -> None:
+    """Forget this process's sessions and clients (tests, or a process that changes its credentials)."""
+    with _LOCK:
+        _SESSIONS.clear()
+        _CLIENTS.clear()
+        _CONFIGS.clear()
+
+
+def _shared_loader() -> Loader:
+    if not _LOADER:
+        _LOADER.append(create_loader())
+    return _LOADER[0]
+
+
+def _botocore_session(profile: str | None) -> botocore.session.Session:
+    """A botocore session that reads service models through the process's one loader."""
+    session = botocore.session.Session(profile=profile)
+    if profile is not None:
+        try:
+            session.get_scoped_config()  # an unknown profile fails here, as one readable line
+        except ProfileNotFound as exc:
+            raise InputError(str(exc)) from None
+    session.register_component("data_loader", _shared_loader())
+    return session
+
+
+def _boto3_session(core: botocore.session.Session, region: str | None) -> boto3.Session:
+    session = boto3.Session(botocore_session=core, region_name=region)
+    paths = _shared_loader().search_paths  # boto3 appends its data path once per session
+    paths[:] = list(dict.fromkeys(paths))
+    return session
+
+
+class _FixedProvider:
+    """A credential_provider component that hands out one (refreshable) credentials object."""
+
+    def __init__(self, credentials: Credentials) -> None:
+        self.credentials = credentials
+
+    def load_credentials(self) -> Credentials:
+        return self.credentials
+
+
+def _build_session(source: CredentialSource) -> boto3.Session:
+    if source.kind == "local":
+        session = _LOCAL_SESSIONS.get(source.token or "")
+        if session is None:
+            raise InputError("a process-local session cannot be used in another process; "
+                             "give the scanner a profile, role or session factory instead")
+        return session
+    if source.kind == "factory":
+        module_name, _, function = (source.factory or "").partition(":")
+        made = getattr(importlib.import_module(module_name), function)(region_name=source.region)
+        if not isinstance(made, boto3.Session):
+            raise InputError(f"session factory {source.factory} did not return a boto3 Session")
+        return made
+    if source.kind in ("default", "profile"):
+        return _boto3_session(_botocore_session(source.profile), source.region)
+    if source.kind == "assume_role":
+        return _assumed_session(source)
+    raise InputError(f"unknown credential source kind {source.kind!r}")
+
+
+def _assumed_session(source: CredentialSource) -> boto3.Session:
+    """A session on the role, refreshed by botocore shortly before the role's credentials expire."""
+    if not source.role_arn:
+        raise InputError("assume_role credential source without a role ARN")
+    base = _botocore_session(source.profile)
+    base_credentials = base.get_credentials()
+    if base_credentials is None:
+        raise InputError(f"no base credentials to assume {source.role_arn} from")
+    extra: dict[str, Any] = {"RoleSessionName": source.session_name}
+    if source.external_id:
+        extra["ExternalId"] = source.external_id
+    fetcher = AssumeRoleCredentialFetcher(
+        client_creator=partial(base.create_client, region_name=source.region),
+        source_credentials=base_credentials,
+        role_arn=source.role_arn,
+        extra_args=extra,
+    )
+    credentials = DeferredRefreshableCredentials(
+        refresh_using=fetcher.fetch_credentials, method="assume-role"
+    )
+    target = _botocore_session(None)
+    target.register_component("credential_provider", _FixedProvider(credentials))
+    return _boto3_session(target, source.region)
+
+
+def task_context(task: CollectTask) -> Context:
+    """A Context for the task: its own error list, the process's shared clients for its source."""
+    session = task.credentials.session()
+    with _LOCK:
+        clients = _CLIENTS.setdefault((task.credentials, task.account, task.options), {})
+        config = _CONFIGS.setdefault(task.options, task.options.botocore_config())
+    return Context(
+        session,
+        task.account,
+        task.region or task.home_region,
+        task.partition,
+        config,
+        [],
+        task.options.concurrency,
+        clients,
+        _LOCK,
+    )
+
+
+def run_task(task: CollectTask) -> TaskResult:
+    """Run one collector; a crash is contained in the result, never raised to the scanner."""
+    collector = COLLECTORS[task.service]
+    try:
+        ctx = task_context(task)
+    except (InputError, BotoCoreError, ClientError, ImportError, AttributeError) as exc:
+        error = {
+            "service": task.service, "region": task.region or task.home_region, "operation": "*",
+            "resource": task.account, "code": "CredentialSourceError",
+            "message": f"{type(exc).__name__}: {exc}",
+        }
+        return TaskResult(task, {"_errors": {"*": "CredentialSourceError"}}, [error])
+    return TaskResult(task, run_collector(collector, ctx), ctx.errors)
+
+
+def run_collector(collector: Collector, ctx: Context) -> Json:
+    """collector(ctx), with an escaped exception turned into a recorded error and `_errors["*"]`."""
+    try:
+        return collector.func(ctx)
+    except (ClientError, BotoCoreError) as exc:  # a collector let an AWS error through: keep the rest
+        code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else type(exc).__name__
+        ctx.record(collector.service, "*", ctx.account, code, str(exc))
+        return {"_errors": {"*": code}}
+    except Exception as exc:
+        log.exception("collector %s failed in %s", collector.service, ctx.region)
+        ctx.record(collector.service, "*", ctx.account, "CollectorError", f"{type(exc).__name__}: {exc}")
+        return {"_errors": {"*": f"CollectorError: {type(exc).__name__}"}}
