@@ -17,12 +17,6 @@ from moto.server import ThreadedMotoServer
 from awsaudit import snapshot
 from awsaudit.checks import evaluate, load_all
 from awsaudit.cli import main
-from awsaudit.demo import collect_demo
-
-
-@pytest.fixture(scope="module")
-def demo_snapshot() -> dict[str, object]:
-    return collect_demo()
 
 
 def clean_env(**extra: str) -> dict[str, str]:

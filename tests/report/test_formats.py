@@ -250,7 +250,7 @@ def test_markdown_escapes_account_text(outputs: dict[str, Path], report: Report)
     for line in text.splitlines():
         if line.startswith("| ") and "arn:aws:s3" in line:
             cells = re.split(r"(?<!\\)\|", line)
-            assert len(cells) == 7, line  # 5 columns: no name can add a cell
+            assert len(cells) == 8, line  # 6 columns: no name can add a cell
     assert "Mutelist warnings" in text and "expired on 2020-01-01" in text
     assert f"--bucket {SAFE_BUCKET}" in text or SAFE_BUCKET in text
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import logging
 import pkgutil
@@ -64,9 +65,27 @@ def _targets(check: Check, account_id: str, account: Json) -> Iterator[tuple[str
             yield region, item, ""
 
 
-def _run(check: Check, resource: Json, account: Json, settings: Settings) -> tuple[Outcome, bool]:
+def snapshot_instant(snapshot: Json) -> dt.datetime | None:
+    """The snapshot's `collected_at` as an aware UTC datetime (the `now` checks measure ages to).
+
+    None when it is absent or unreadable: checks then fall back to their own collection time
+    (IAM's `_collected_at`) or say UNKNOWN; the wall clock is never used.
+    """
+    value = snapshot.get("collected_at")
+    if not isinstance(value, str):
+        return None
     try:
-        return check.evaluate(resource, account, settings), False
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def _run(
+    check: Check, resource: Json, account: Json, settings: Settings, now: dt.datetime | None
+) -> tuple[Outcome, bool]:
+    try:
+        return check.evaluate(resource, account, settings, now), False
     except Exception as exc:  # noqa: BLE001 - a broken check must not end the audit; it is reported
         log.error("check %s raised %s: %s", check.id, type(exc).__name__, exc)
         return Outcome(Status.UNKNOWN, f"check error: {type(exc).__name__}: {exc}"), True
@@ -84,6 +103,7 @@ def evaluate(
     selected = sorted(checks if checks is not None else load_all().values(), key=lambda c: c.id)
     controls = controls_by_check()
     partition = snapshot.get("partition", "aws")
+    now = snapshot_instant(snapshot)
     findings: list[Finding] = []
     for account_id, account in sorted(snapshot.get("accounts", {}).items()):
         for check in selected:
@@ -97,7 +117,7 @@ def evaluate(
                 else:
                     arn = str(resource.get("_arn") or f"arn:{partition}:iam::{account_id}:root")
                     region = str(resource.get("_region", region))
-                    outcome, broken = _run(check, resource, account, settings)
+                    outcome, broken = _run(check, resource, account, settings, now)
                 findings.append(
                     Finding(
                         check_id=check.id,

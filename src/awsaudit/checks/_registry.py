@@ -8,6 +8,7 @@ check can never PASS past a gap in the data.
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import logging
 import re
@@ -48,8 +49,13 @@ def need(resource: Json, key: str) -> Any:
     raise Missing(key, str(reason))
 
 
-EXTRA_PARAMETERS = ("account", "settings")
-"""Besides the resource, a check may ask for these by parameter name."""
+EXTRA_PARAMETERS = ("account", "settings", "now")
+"""Besides the resource, a check may ask for these by parameter name.
+
+`now` is the instant the snapshot describes (its `collected_at`, an aware datetime), or None
+when the snapshot does not say: ages are measured to it, never to the wall clock, so the same
+snapshot gives the same findings whenever it is evaluated.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +71,18 @@ class Check:
     extras: tuple[str, ...]
 
     def evaluate(
-        self, resource: Json, account: Json | None = None, settings: Settings | None = None
+        self,
+        resource: Json,
+        account: Json | None = None,
+        settings: Settings | None = None,
+        now: dt.datetime | None = None,
     ) -> Outcome:
         """Run the check; missing data becomes UNKNOWN, never PASS."""
-        available = {"account": account if account is not None else {}, "settings": settings or DEFAULTS}
+        available = {
+            "account": account if account is not None else {},
+            "settings": settings or DEFAULTS,
+            "now": now,
+        }
         try:
             return self.func(resource, **{name: available[name] for name in self.extras})
         except Missing as missing:

@@ -38,6 +38,8 @@ COLUMNS = (
     "mute_expires",
     "evidence",
     "remediation_cli",
+    "fingerprint",
+    "evidence_hash",
 )
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -66,6 +68,8 @@ def row(finding: Finding, report: Report) -> list[str]:
         str(mute.get("expires") or ""),
         "" if finding.evidence is None else json.dumps(finding.evidence, sort_keys=True, default=str),
         filled(check.remediation, finding).cli if check and finding.status is not Status.PASS else "",
+        finding.fingerprint,
+        finding.evidence_hash,
     ]
     return [safe_cell(cell) for cell in cells]
 

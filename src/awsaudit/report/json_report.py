@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from awsaudit.report import Report
 
 FORMAT = "awsaudit-findings"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: fingerprint and evidence_hash per finding; check metadata, accounts and tags stored with the scan."""
 
 
 def schema() -> Any:

@@ -35,6 +35,7 @@ def _case(suite: ET.Element, f: Finding) -> None:
         classname=text(f"{f.area or 'other'}.{f.check_id}"),
         time="0",
     )
+    ET.SubElement(ET.SubElement(case, "properties"), "property", name="fingerprint", value=f.fingerprint)
     detail = f"{f.message}\naccount {f.account}, region {f.region}, severity {f.severity}"
     if f.evidence is not None:
         detail += "\nevidence: " + json.dumps(f.evidence, indent=2, sort_keys=True, default=str)

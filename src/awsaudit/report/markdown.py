@@ -118,10 +118,11 @@ def _failures(report: Report) -> list[str]:
         "",
     ]
     rows = [
-        [str(f.severity), md(f.check_id), md(f.region), md(f.resource), md(f.message)]
+        [str(f.severity), md(f.check_id), md(f.region), md(f.resource), md(f.message),
+         f"`{f.fingerprint[:12]}`"]
         for f in failed[:MAX_ROWS]
     ]
-    out += table(("severity", "check", "region", "resource", "why"), rows)
+    out += table(("severity", "check", "region", "resource", "why", "fingerprint"), rows)
     if len(failed) > MAX_ROWS:
         out += [f"… and {len(failed) - MAX_ROWS} more: see report.html or findings.csv.", ""]
     out += _top_fixes(report, failed)

@@ -9,7 +9,6 @@ for every kind but fail.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -86,9 +85,7 @@ def _result(f: Finding, index: int) -> Json:
                 ]
             }
         ],
-        "partialFingerprints": {
-            "awsauditFinding/v1": hashlib.sha256(f"{f.check_id}|{f.resource}".encode()).hexdigest()
-        },
+        "partialFingerprints": {"awsauditFinding/v2": f.fingerprint},
         "properties": {
             "status": str(f.status),
             "severity": str(f.severity),
@@ -96,6 +93,7 @@ def _result(f: Finding, index: int) -> Json:
             "region": f.region,
             "controls": {fw: list(ids) for fw, ids in f.controls.items()},
             "evidence": f.evidence,
+            "evidence_hash": f.evidence_hash,
         },
     }
     if f.status is Status.MUTED:
