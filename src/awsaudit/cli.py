@@ -29,7 +29,7 @@ from awsaudit.errors import AuditError, InputError, ScanInterrupted
 from awsaudit.frameworks import controls_by_check
 from awsaudit.model import Json, Severity
 from awsaudit.outcome import EXIT_SCAN_ERROR, exit_code
-from awsaudit.report import DEFAULT_FORMATS, FORMATS, Report, ScanInfo, parse_formats, write_all
+from awsaudit.report import DEFAULT_FORMATS, FORMATS, ScanBuilder, ScanResult, parse_formats, write_all
 from awsaudit.report.summary import print_summary
 from awsaudit.scan import ScanOptions
 from awsaudit.settings import Settings
@@ -120,23 +120,18 @@ class AuditChoices:
 def finish(snap: Json, source: str, kind: str, choices: AuditChoices) -> int:
     """Evaluate, write every output, print the summary; return the exit code."""
     out_dir = choices.output_dir or _default_out(kind)
-    findings = evaluate(snap, settings=choices.settings)
-    info = ScanInfo.from_snapshot(snap, source, _now())
-    mutes = None
-    if choices.mutelist is not None:
-        today = dt.datetime.fromisoformat(info.evaluated_at).date()
-        findings, mutes = mutelist_io.apply(choices.mutelist, findings, snap, today)
-        for warning in mutes.warnings():
-            click.echo(f"awsaudit: warning: {warning}", err=True)
+    builder = ScanBuilder.for_snapshot(snap, source, _now())
+    # One account at a time: the scan record keeps only findings and per-account facts.
+    for account_id, account in sorted(snap.get("accounts", {}).items()):
+        shard = {**snap, "accounts": {account_id: account}}
+        builder.add_account(account_id, account, evaluate(shard, settings=choices.settings))
+    scan = builder.build(choices.mutelist)
+    for warning in scan.warnings():
+        click.echo(f"awsaudit: warning: {warning}", err=True)
     formats = choices.formats or (tuple(FORMATS) if kind == "demo" else DEFAULT_FORMATS)
-    written = write_all(out_dir, snap, findings, info, formats, mutes)
-    # Pipes and CI logs get the width summary.txt has, not 80 columns of wrapped ARNs.
-    console = Console() if sys.stdout.isatty() else Console(width=140)
-    if not choices.quiet:
-        print_summary(console, Report(info, findings, snap, mutes), warnings=False)
-        console.print(
-            f"Results written to [bold]{out_dir}[/]: " + ", ".join(p.name for p in written.values())
-        )
+    written = write_all(out_dir, scan, formats, snapshot=snap)
+    _print_results(scan, out_dir, written, choices.quiet)
+    findings = scan.findings
     code = exit_code(
         findings, Severity(choices.fail_on) if choices.fail_on else None, choices.fail_on_unknown
     )
@@ -145,6 +140,15 @@ def finish(snap: Json, source: str, kind: str, choices: AuditChoices) -> int:
             "awsaudit: some checks raised errors (reported as UNKNOWN 'check error'); exit 3", err=True
         )
     return code
+
+
+def _print_results(scan: ScanResult, out_dir: Path, written: dict[str, Path], quiet: bool) -> None:
+    if quiet:
+        return
+    # Pipes and CI logs get the width summary.txt has, not 80 columns of wrapped ARNs.
+    console = Console() if sys.stdout.isatty() else Console(width=140)
+    print_summary(console, scan, warnings=False)
+    console.print(f"Results written to [bold]{out_dir}[/]: " + ", ".join(p.name for p in written.values()))
 
 
 _OUTPUT_OPTIONS = (
@@ -404,6 +408,38 @@ def audit(snapshot_file: Path, **options: Any) -> None:
     choices = AuditChoices.from_options(options)
     snap = snapshot_io.load(snapshot_file)
     sys.exit(finish(snap, str(snapshot_file), "audit", choices))
+
+
+@main.command("report")
+@click.argument("findings_file", metavar="FINDINGS_JSON", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--output-dir",
+    "-o",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the re-rendered reports.",
+)
+@click.option(
+    "--output-formats",
+    metavar="LIST",
+    default="all",
+    show_default=True,
+    help=f"Comma-separated: {','.join(FORMATS)} or all. summary.txt is always written.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No summary output.")
+@handle_errors
+def report_command(findings_file: Path, output_dir: Path, output_formats: str, quiet: bool) -> None:
+    """Re-render every report of an earlier scan from its findings.json (no snapshot, no AWS).
+
+    The scan's own check titles, rationale, remediation and framework controls are used, as
+    stored in the file, not those of the installed release. Mutes stay as they were applied.
+    """
+    from awsaudit.report import json_report  # noqa: PLC0415
+
+    formats = parse_formats(output_formats)
+    scan = json_report.load(findings_file)
+    written = write_all(output_dir, scan, formats)
+    _print_results(scan, output_dir, written, quiet)
 
 
 @main.command()

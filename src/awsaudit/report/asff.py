@@ -22,7 +22,7 @@ from awsaudit.report.remediation import filled
 
 if TYPE_CHECKING:
     from awsaudit.model import Finding, Json
-    from awsaudit.report import Report
+    from awsaudit.report.scan_result import ScanResult
 
 SCHEMA_VERSION = "2018-10-08"
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
@@ -92,7 +92,7 @@ def timestamp(iso: str) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def _region(f: Finding, report: Report) -> str:
+def _region(f: Finding, report: ScanResult) -> str:
     if f.region and f.region != "global":
         return f.region
     return report.info.home_regions.get(f.account) or FALLBACK_REGION
@@ -103,7 +103,7 @@ def finding_id(f: Finding) -> str:
     return f"awsaudit/{f.account}/{f.check_id}/{f.fingerprint}"
 
 
-def _finding(f: Finding, report: Report, when: str) -> Json:
+def _finding(f: Finding, report: ScanResult, when: str) -> Json:
     region = _region(f, report)
     partition = f.resource.split(":", 2)[1] if f.resource.count(":") >= 2 else "aws"
     partition = partition if partition in PARTITIONS else "aws"
@@ -158,6 +158,6 @@ def _finding(f: Finding, report: Report, when: str) -> Json:
     return document
 
 
-def render(report: Report) -> str:
+def render(report: ScanResult) -> str:
     when = timestamp(report.info.evaluated_at)
     return json_array(_finding(f, report, when) for f in report.findings)

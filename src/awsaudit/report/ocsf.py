@@ -21,7 +21,7 @@ from awsaudit.report.remediation import filled
 
 if TYPE_CHECKING:
     from awsaudit.model import Finding, Json
-    from awsaudit.report import Report
+    from awsaudit.report.scan_result import ScanResult
 
 OCSF_VERSION = "1.5.0"
 CLASS_UID = 2004
@@ -48,7 +48,7 @@ def epoch_ms(iso: str) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def _event(f: Finding, report: Report, when: int) -> Json:
+def _event(f: Finding, report: ScanResult, when: int) -> Json:
     severity_id, severity = SEVERITY_ID[f.severity]
     status_id, status = STATUS_SUPPRESSED if f.status is Status.MUTED else STATUS_NEW
     check = report.checks.get(f.check_id)
@@ -121,6 +121,6 @@ def _event(f: Finding, report: Report, when: int) -> Json:
     return event
 
 
-def render(report: Report) -> str:
+def render(report: ScanResult) -> str:
     when = epoch_ms(report.info.evaluated_at)
     return json_array(_event(f, report, when) for f in report.findings)

@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Any
 from awsaudit.model import Severity, Status
 
 if TYPE_CHECKING:
-    from awsaudit.checks._registry import Check
     from awsaudit.model import Finding, Json
-    from awsaudit.report import Report
+    from awsaudit.report.scan_result import CheckMeta, ScanResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 KIND = {
@@ -44,7 +43,7 @@ SECURITY_SEVERITY = {
 """GitHub's code-scanning scale (0-10) for the rule's `security-severity` property."""
 
 
-def _rule(check: Check) -> Json:
+def _rule(check: CheckMeta) -> Json:
     remediation = check.remediation
     help_text = "\n".join(
         [check.rationale, "", *(f"- {step}" for step in remediation.console)]
@@ -104,7 +103,7 @@ def _result(f: Finding, index: int) -> Json:
     return result
 
 
-def render(report: Report) -> str:
+def render(report: ScanResult) -> str:
     used = sorted({f.check_id for f in report.findings} & report.checks.keys())
     index = {check_id: i for i, check_id in enumerate(used)}
     document = {
