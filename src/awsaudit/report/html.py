@@ -90,7 +90,7 @@ def data_blob(report: ScanResult) -> Json:
     for f in findings:
         e = -1
         if f.evidence is not None:
-            key = json.dumps(f.evidence, sort_keys=True, default=str)
+            key = f.evidence_hash  # computed once per finding: no second serialisation here
             if key not in evidence_index:
                 evidence_index[key] = len(evidence)
                 evidence.append(f.evidence)
