@@ -305,6 +305,7 @@ def main(verbose: int) -> None:
       awsaudit scan                  audit the account of your current AWS credentials
       awsaudit collect -o s.json.gz  only collect a snapshot (e.g. on the client's side)
       awsaudit audit s.json.gz       evaluate a saved snapshot offline
+      awsaudit report findings.json -o DIR   re-render an earlier scan's reports from its findings.json
       awsaudit checks                list the checks and the controls they assess
       awsaudit iam who-can ACTION    who can do what (IAM policy engine; also `iam paths`, `iam can`)
 
