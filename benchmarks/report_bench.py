@@ -24,7 +24,8 @@ from typing import Any
 from awsaudit.checks import load_all
 from awsaudit.frameworks import controls_by_check
 from awsaudit.model import Finding, Status
-from awsaudit.report import FORMATS, Report, ScanInfo, renderer
+from awsaudit.report import FORMATS, ScanInfo, ScanResult, renderer
+from awsaudit.report.scan_result import check_metadata
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -225,7 +226,7 @@ def main() -> int:
     info = ScanInfo(
         "bench", "2026-05-01T08:00:00+00:00", "2026-05-01T09:00:00+00:00", accounts, REGIONS, "bench"
     )
-    report = Report(info, findings, {"accounts": {}})
+    report = ScanResult(info, findings, check_metadata())
     print(
         f"{len(findings):,} synthetic findings in {time.perf_counter() - started:.1f} s "
         f"({len(accounts)} accounts, {len(REGIONS)} regions)"

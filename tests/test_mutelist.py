@@ -48,7 +48,7 @@ SNAPSHOT = {
 
 
 def mute(text: str, findings: list[Finding]) -> tuple[list[Finding], object]:
-    return apply(parse(text, "mutes.yaml"), findings, SNAPSHOT, TODAY)
+    return apply(parse(text, "mutes.yaml"), findings, resource_tags(SNAPSHOT), TODAY)
 
 
 def test_matching_finding_becomes_muted_with_reason_owner_expiry_and_original_status() -> None:

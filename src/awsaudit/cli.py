@@ -6,8 +6,9 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
@@ -27,9 +28,9 @@ from awsaudit.checks import evaluate, load_all
 from awsaudit.collect import COLLECTORS, collector_policy
 from awsaudit.errors import AuditError, InputError, ScanInterrupted
 from awsaudit.frameworks import controls_by_check
-from awsaudit.model import Finding, Json, Severity
+from awsaudit.model import Json, Severity
 from awsaudit.outcome import EXIT_SCAN_ERROR, exit_code
-from awsaudit.report import DEFAULT_FORMATS, FORMATS, Report, ScanInfo, parse_formats, write_all
+from awsaudit.report import DEFAULT_FORMATS, FORMATS, ScanBuilder, ScanResult, parse_formats, write_all
 from awsaudit.report.summary import print_summary
 from awsaudit.scan import ScanOptions
 from awsaudit.settings import Settings
@@ -117,52 +118,52 @@ class AuditChoices:
         )
 
 
-def evaluate_file(path: Path, settings: Settings) -> tuple[Json, list[Finding]]:
-    """Evaluate a snapshot file shard by shard: one account in evaluation at a time.
+def evaluate_shards(
+    source_data: Json | Path, source: str, settings: Settings
+) -> tuple[ScanBuilder, str | None]:
+    """Evaluate a snapshot (a file, read shard by shard, or one in memory) one account at a time.
 
-    Findings come out in the order a whole-snapshot evaluation gives (accounts sorted, a
-    stable sort keeps each account's order), so a file and the live scan agree exactly.
+    Only the scan record (findings and per-account facts) accumulates; an account's document is
+    released once it is evaluated, so memory is bounded by the largest account. Returns the
+    builder and why the snapshot is incomplete (None when it is complete).
     """
-    reader = snapshot_io.SnapshotReader(path)
-    findings: list[Finding] = []
-    accounts: dict[str, Json] = {}
-    for account_id, account in reader.accounts():
-        findings += evaluate({**reader.header, "accounts": {account_id: account}}, settings=settings)
-        accounts[account_id] = account  # TODO(reports): only the reports still need the raw accounts
-    findings.sort(key=lambda f: f.account)
-    snap: Json = {**reader.header, "accounts": accounts}
-    if reader.incomplete:
-        snap["incomplete"] = reader.incomplete
-    return snap, findings
+    reader: snapshot_io.SnapshotReader | None = None
+    if isinstance(source_data, Path):
+        reader = snapshot_io.SnapshotReader(source_data)
+        header = reader.header
+        shards: Iterable[tuple[str, Json]] = reader.accounts()
+    else:
+        header = {k: v for k, v in source_data.items() if k != "accounts"}
+        shards = sorted(source_data.get("accounts", {}).items())
+    builder = ScanBuilder.for_snapshot(header, source, _now())
+    for account_id, account in shards:
+        shard = {**header, "accounts": {account_id: account}}
+        builder.add_account(account_id, account, evaluate(shard, settings=settings))
+    incomplete = reader.incomplete if reader is not None else header.get("incomplete")
+    return builder, str(incomplete) if incomplete else None
 
 
 def finish(source_data: Json | Path, source: str, kind: str, choices: AuditChoices) -> int:
     """Evaluate (a snapshot file shard by shard, or an in-memory one), write every output,
     print the summary; return the exit code."""
     out_dir = choices.output_dir or _default_out(kind)
-    if isinstance(source_data, Path):
-        snap, findings = evaluate_file(source_data, choices.settings)
-    else:
-        snap, findings = source_data, evaluate(source_data, settings=choices.settings)
-    if snap.get("incomplete"):
-        click.echo(f"awsaudit: warning: incomplete snapshot: {snap['incomplete']}", err=True)
-    info = ScanInfo.from_snapshot(snap, source, _now())
-    mutes = None
-    if choices.mutelist is not None:
-        today = dt.datetime.fromisoformat(info.evaluated_at).date()
-        findings, mutes = mutelist_io.apply(choices.mutelist, findings, snap, today)
-        for warning in mutes.warnings():
-            click.echo(f"awsaudit: warning: {warning}", err=True)
+    builder, incomplete = evaluate_shards(source_data, source, choices.settings)
+    if incomplete:
+        click.echo(f"awsaudit: warning: incomplete snapshot: {incomplete}", err=True)
+    scan = builder.build(choices.mutelist)
+    for warning in scan.warnings():
+        click.echo(f"awsaudit: warning: {warning}", err=True)
     formats = choices.formats or (tuple(FORMATS) if kind == "demo" else DEFAULT_FORMATS)
-    # TODO(reports): the reports (and the snapshot copy they write) still take the raw accounts.
-    written = write_all(out_dir, snap, findings, info, formats, mutes)
-    # Pipes and CI logs get the width summary.txt has, not 80 columns of wrapped ARNs.
-    console = Console() if sys.stdout.isatty() else Console(width=140)
-    if not choices.quiet:
-        print_summary(console, Report(info, findings, snap, mutes), warnings=False)
-        console.print(
-            f"Results written to [bold]{out_dir}[/]: " + ", ".join(p.name for p in written.values())
-        )
+    copied: dict[str, Path] = {}
+    if isinstance(source_data, Path):  # the file already is the snapshot: copy it unless it is there
+        out_dir.mkdir(parents=True, exist_ok=True)
+        copied["snapshot"] = out_dir / "snapshot.json.gz"
+        if not (copied["snapshot"].exists() and copied["snapshot"].samefile(source_data)):
+            shutil.copyfile(source_data, copied["snapshot"])
+    written = {**copied, **write_all(out_dir, scan, formats,
+                                     snapshot=None if isinstance(source_data, Path) else source_data)}
+    _print_results(scan, out_dir, written, choices.quiet)
+    findings = scan.findings
     code = exit_code(
         findings, Severity(choices.fail_on) if choices.fail_on else None, choices.fail_on_unknown
     )
@@ -171,6 +172,15 @@ def finish(source_data: Json | Path, source: str, kind: str, choices: AuditChoic
             "awsaudit: some checks raised errors (reported as UNKNOWN 'check error'); exit 3", err=True
         )
     return code
+
+
+def _print_results(scan: ScanResult, out_dir: Path, written: dict[str, Path], quiet: bool) -> None:
+    if quiet:
+        return
+    # Pipes and CI logs get the width summary.txt has, not 80 columns of wrapped ARNs.
+    console = Console() if sys.stdout.isatty() else Console(width=140)
+    print_summary(console, scan, warnings=False)
+    console.print(f"Results written to [bold]{out_dir}[/]: " + ", ".join(p.name for p in written.values()))
 
 
 _OUTPUT_OPTIONS = (
@@ -321,6 +331,7 @@ def main(verbose: int) -> None:
       awsaudit scan                  audit the account of your current AWS credentials
       awsaudit collect -o s.json.gz  only collect a snapshot (e.g. on the client's side)
       awsaudit audit s.json.gz       evaluate a saved snapshot offline
+      awsaudit report findings.json -o DIR   re-render an earlier scan's reports from its findings.json
       awsaudit checks                list the checks and the controls they assess
       awsaudit iam who-can ACTION    who can do what (IAM policy engine; also `iam paths`, `iam can`)
 
@@ -419,6 +430,38 @@ def audit(snapshot_file: Path, **options: Any) -> None:
     """Evaluate a saved snapshot offline (no AWS access needed)."""
     choices = AuditChoices.from_options(options)
     sys.exit(finish(snapshot_file, str(snapshot_file), "audit", choices))
+
+
+@main.command("report")
+@click.argument("findings_file", metavar="FINDINGS_JSON", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--output-dir",
+    "-o",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the re-rendered reports.",
+)
+@click.option(
+    "--output-formats",
+    metavar="LIST",
+    default="all",
+    show_default=True,
+    help=f"Comma-separated: {','.join(FORMATS)} or all. summary.txt is always written.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No summary output.")
+@handle_errors
+def report_command(findings_file: Path, output_dir: Path, output_formats: str, quiet: bool) -> None:
+    """Re-render every report of an earlier scan from its findings.json (no snapshot, no AWS).
+
+    The scan's own check titles, rationale, remediation and framework controls are used, as
+    stored in the file, not those of the installed release. Mutes stay as they were applied.
+    """
+    from awsaudit.report import json_report  # noqa: PLC0415
+
+    formats = parse_formats(output_formats)
+    scan = json_report.load(findings_file)
+    written = write_all(output_dir, scan, formats)
+    _print_results(scan, output_dir, written, quiet)
 
 
 @main.command()

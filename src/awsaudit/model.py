@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -67,9 +69,38 @@ class Outcome:
     region: str | None = None
 
 
+FINGERPRINT_LENGTH = 32
+"""Hex digits kept of a SHA-256: 128 bits, unique far beyond any scan, short enough to read."""
+
+
+def fingerprint(check_id: str, account: str, region: str, resource: str) -> str:
+    """The identity of a (check, resource) result: the same in every scan of that resource.
+
+    Only what names the result goes in (never status, message or evidence), so a finding that
+    is fixed, muted or re-worded keeps its identity and a diff between scans can follow it.
+    The unit separator keeps ("a_b", "c") and ("a", "b_c") apart.
+    """
+    key = "\x1f".join((check_id, account, region, resource))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:FINGERPRINT_LENGTH]
+
+
+def canonical_json(value: Any) -> str:
+    """One spelling for equal data (sorted keys, compact), so equal evidence hashes equal."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def evidence_hash(evidence: Any) -> str:
+    """A digest of the evidence: whether the deciding configuration changed between two scans."""
+    return hashlib.sha256(canonical_json(evidence).encode("utf-8")).hexdigest()[:FINGERPRINT_LENGTH]
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One (check, resource) result, with everything a report needs to show it."""
+    """One (check, resource) result, with everything a report needs to show it.
+
+    `fingerprint` and `evidence_hash` are derived once, when the finding is made (also by
+    dataclasses.replace, so they can never go stale); they are not constructor arguments.
+    """
 
     check_id: str
     title: str
@@ -86,9 +117,38 @@ class Finding:
     check_error: bool = False
     mute: Json | None = None
     """Set by the mutelist on a MUTED finding: reason, expires, owner, the entry and the original status."""
+    fingerprint: str = field(init=False, default="")
+    evidence_hash: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "fingerprint", fingerprint(self.check_id, self.account, self.region, self.resource)
+        )
+        object.__setattr__(self, "evidence_hash", evidence_hash(self.evidence))
+
+    @classmethod
+    def from_json(cls, data: Json) -> Finding:
+        """A finding as findings.json stores it (the inverse of to_json)."""
+        return cls(
+            check_id=str(data["check_id"]),
+            title=str(data["title"]),
+            status=Status(data["status"]),
+            severity=Severity(data["severity"]),
+            objective=Objective(data["objective"]),
+            message=str(data["message"]),
+            account=str(data["account"]),
+            region=str(data["region"]),
+            resource=str(data["resource"]),
+            evidence=data.get("evidence"),
+            area=str(data.get("area", "")),
+            controls={fw: tuple(ids) for fw, ids in (data.get("controls") or {}).items()},
+            check_error=bool(data.get("check_error", False)),
+            mute=data.get("mute"),
+        )
 
     def to_json(self) -> Json:
         return {
+            "fingerprint": self.fingerprint,
             "check_id": self.check_id,
             "area": self.area,
             "title": self.title,
@@ -100,6 +160,7 @@ class Finding:
             "region": self.region,
             "resource": self.resource,
             "evidence": self.evidence,
+            "evidence_hash": self.evidence_hash,
             "controls": {fw: list(ids) for fw, ids in self.controls.items()},
             "check_error": self.check_error,
             "mute": self.mute,

@@ -25,7 +25,7 @@ import datetime as dt
 import difflib
 import fnmatch
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,7 +79,7 @@ class Entry:
     owner: str | None = None
     expires: dt.date | None = None
 
-    def matches(self, finding: Finding, tags: dict[str, str] | None) -> bool:
+    def matches(self, finding: Finding, tags: Mapping[str, str] | None) -> bool:
         """Every criterion given must match; an empty criterion matches anything."""
         if self.tags and (
             tags is None or not all(key in tags and pattern.matches(tags[key]) for key, pattern in self.tags)
@@ -357,14 +357,15 @@ def _resources(node: Any) -> Iterator[Json]:
             yield from _resources(item)
 
 
-def resource_tags(snapshot: Json) -> dict[str, dict[str, str]]:
-    """{ARN: {tag key: value}} for every collected resource whose tags were collected.
+def account_tags(account: Json) -> dict[str, dict[str, str]]:
+    """{ARN: {tag key: value}} for every resource of one account document whose tags were collected.
 
     Findings do not carry tags; a resource missing here has no tag data, and a tag criterion
-    never matches it (absent is not "untagged").
+    never matches it (absent is not "untagged"). Per account, so a scan keeps only the tags it
+    needs while evaluating one account shard at a time.
     """
     tags: dict[str, dict[str, str]] = {}
-    for resource in _resources(snapshot.get("accounts", {})):
+    for resource in _resources(account):
         for key in TAG_KEYS:
             if key in resource and (found := _tag_map(resource[key])) is not None:
                 tags[str(resource["_arn"])] = found
@@ -372,14 +373,25 @@ def resource_tags(snapshot: Json) -> dict[str, dict[str, str]]:
     return tags
 
 
+def resource_tags(snapshot: Json) -> dict[str, dict[str, str]]:
+    """account_tags() over every account of a snapshot."""
+    tags: dict[str, dict[str, str]] = {}
+    for account in snapshot.get("accounts", {}).values():
+        tags.update(account_tags(account))
+    return tags
+
+
 def apply(
     mutelist: Mutelist,
     findings: Iterable[Finding],
-    snapshot: Json,
+    tags: Mapping[str, Mapping[str, str]],
     today: dt.date,
 ) -> tuple[list[Finding], MuteReport]:
-    """Mute what the active entries match (first matching entry wins); report every entry's effect."""
-    tags = resource_tags(snapshot)
+    """Mute what the active entries match (first matching entry wins); report every entry's effect.
+
+    `tags` are {ARN: tags} of the findings' resources (resource_tags(snapshot), or what a
+    scan record kept of them).
+    """
     active = [e for e in mutelist.entries if not e.expired(today)]
     muted = dict.fromkeys(mutelist.entries, 0)
     passing = dict.fromkeys(mutelist.entries, 0)

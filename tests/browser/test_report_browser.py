@@ -62,7 +62,7 @@ def browser() -> Iterator[Any]:
 def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     report = build_report()
     out = tmp_path_factory.mktemp("browser-report")
-    return write_all(out, report.snapshot, report.findings, report.info, tuple(FORMATS), report.mutes)
+    return write_all(out, report, tuple(FORMATS))
 
 
 @pytest.fixture(scope="module")

@@ -201,20 +201,20 @@ def test_thresholds_come_from_settings() -> None:
 def test_messages_name_what_decided() -> None:
     rotated = iam_user_access_keys_rotated.evaluate(user(**key(1, DAYS_AGO[10]), **key(2, DAYS_AGO[400])),
                                                     ACCOUNT)
-    assert "key 2 is 400 days old" in rotated.message and "key 1" not in rotated.message
-    assert rotated.evidence["as_of"] == NOW
+    assert rotated.message == f"Active access key older than 90 days: key 2 created {DAYS_AGO[400][:10]}"
+    assert rotated.evidence["threshold_days"] == 90
     unused = iam_user_unused_credentials_disabled.evaluate(
         user(password_last_used="no_information", **key(1, DAYS_AGO[200], DAYS_AGO[60])), ACCOUNT)
-    assert "password never used, set 400 days ago" in unused.message
-    assert "access key 1 last used 60 days ago" in unused.message
+    assert f"password never used, set {DAYS_AGO[400][:10]}" in unused.message
+    assert f"access key 1 last used {DAYS_AGO[60][:10]}" in unused.message
     used = iam_root_not_used_recently.evaluate(root(RootCredentials={
         **ROOT_ROW, "password_last_used": DAYS_AGO[200], "access_key_1_last_used_date": DAYS_AGO[10]}))
-    assert "used an access key 10 days ago (2025-06-20)" in used.message
+    assert used.message == "Root user used an access key within the last 90 days (on 2025-06-20)"
     virtual = iam_root_hardware_mfa.evaluate(root(Summary=SUMMARY_MFA, RootVirtualMFADevices=[VIRTUAL]))
     assert "root-account-mfa-device" in virtual.message
     expired = iam_server_certificate_not_expired.evaluate(
         {**CERT, "Expiration": "2025-06-20T12:00:00+00:00"}, ACCOUNT)
-    assert "expired on 2025-06-20 (10 days ago)" in expired.message
+    assert expired.message == "Certificate expired on 2025-06-20"
     assert iam_user_single_active_key.evaluate(user(**key(1, DAYS_AGO[10]))).message == (
         "User has 1 active access key")
     assert iam_user_single_active_key.evaluate(user()).message == "User has no active access keys"
@@ -224,4 +224,17 @@ def test_a_date_after_the_snapshot_counts_as_no_age() -> None:
     """Clock skew between AWS and the collector must not produce negative ages or a crash."""
     future = user(**key(1, "2025-07-01T00:00:00+00:00", "2025-07-01T00:00:00+00:00"))
     assert iam_user_access_keys_rotated.evaluate(future, ACCOUNT).status is Status.PASS
-    assert "key 1 is 0 days old" in iam_user_access_keys_rotated.evaluate(future, ACCOUNT).message
+    assert "within 90 days (key 1 created 2025-07-01)" in iam_user_access_keys_rotated.evaluate(
+        future, ACCOUNT).message
+
+
+def test_now_from_the_engine_wins_over_the_collectors_time() -> None:
+    """The engine passes the snapshot's collected_at; IAM's `_collected_at` is only the fallback."""
+    import datetime as dt  # noqa: PLC0415
+
+    fresh = user(**key(1, DAYS_AGO[10]))
+    assert iam_user_access_keys_rotated.evaluate(fresh, ACCOUNT).status is Status.PASS
+    year_later = dt.datetime.fromisoformat(NOW) + dt.timedelta(days=365)
+    assert iam_user_access_keys_rotated.evaluate(fresh, ACCOUNT, None, year_later).status is Status.FAIL
+    assert iam_user_access_keys_rotated.evaluate(fresh, NO_TIME, None, year_later).status is Status.FAIL
+    assert iam_user_access_keys_rotated.evaluate(fresh, NO_TIME).status is Status.UNKNOWN

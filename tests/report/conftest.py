@@ -1,4 +1,4 @@
-"""Fixtures: the Report of the hostile account, and every format written from it."""
+"""Fixtures: the ScanResult of the hostile account, and every format written from it."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from awsaudit.report import FORMATS, Report, write_all
-from tests.report.hostile import build_report
+from awsaudit.report import FORMATS, ScanResult, write_all
+from tests.report.hostile import build_report, hostile_snapshot
 
 
 @pytest.fixture(scope="session")
-def report() -> Report:
+def report() -> ScanResult:
     return build_report()
 
 
 @pytest.fixture(scope="session")
-def outputs(report: Report, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def outputs(report: ScanResult, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("report")
-    return write_all(out, report.snapshot, report.findings, report.info, tuple(FORMATS), report.mutes)
+    return write_all(out, report, tuple(FORMATS), snapshot=hostile_snapshot())

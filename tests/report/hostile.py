@@ -1,17 +1,16 @@
-"""A small audited account whose names and tags are hostile, and the Report of it (with a mutelist).
+"""A small audited account whose names and tags are hostile, and the ScanResult of it (with a mutelist).
 
 Shared by the format tests and the browser test: every output must show these names as text.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from awsaudit.checks import evaluate
 from awsaudit.model import Finding, Objective, Severity, Status
-from awsaudit.mutelist import apply, parse
-from awsaudit.report import Report, ScanInfo
+from awsaudit.mutelist import parse
+from awsaudit.report import ScanResult, scan_result
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
@@ -153,9 +152,7 @@ EXTRA = [
 ]
 
 
-def build_report() -> Report:
+def build_report() -> ScanResult:
     snap = hostile_snapshot()
     findings = evaluate(snap) + EXTRA
-    info = ScanInfo.from_snapshot(snap, "test", "2026-05-01T09:00:00+00:00")
-    muted, mutes = apply(parse(MUTELIST, "mutes.yaml"), findings, snap, dt.date(2026, 5, 1))
-    return Report(info, muted, snap, mutes)
+    return scan_result(snap, findings, "test", "2026-05-01T09:00:00+00:00", parse(MUTELIST, "mutes.yaml"))

@@ -19,7 +19,7 @@ from botocore.validate import ParamValidator
 from py_ocsf_models.events.findings.detection_finding import DetectionFinding
 
 from awsaudit.errors import InputError
-from awsaudit.report import FORMATS, Report, parse_formats
+from awsaudit.report import FORMATS, ScanResult, parse_formats
 from awsaudit.report.json_report import schema
 from tests.report.hostile import FORMULA, HOSTILE, IMG, MARKDOWN, SAFE_BUCKET, SCRIPT, XML
 
@@ -41,7 +41,7 @@ def test_parse_formats() -> None:
 # --- JSON ---------------------------------------------------------------------------------------
 
 
-def test_json_validates_against_the_shipped_schema(outputs: dict[str, Path], report: Report) -> None:
+def test_json_validates_against_the_shipped_schema(outputs: dict[str, Path], report: ScanResult) -> None:
     document = json.loads(outputs["json"].read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema())
     jsonschema.validate(document, schema(), cls=jsonschema.Draft202012Validator)
@@ -77,7 +77,7 @@ def _subset(ours: Any, model: Any, path: str = "") -> None:
             _subset(a, b, f"{path}[{i}]")
 
 
-def test_ocsf_events_are_valid_detection_findings(outputs: dict[str, Path], report: Report) -> None:
+def test_ocsf_events_are_valid_detection_findings(outputs: dict[str, Path], report: ScanResult) -> None:
     events = json.loads(outputs["ocsf"].read_text(encoding="utf-8"))
     assert len(events) == len(report.findings)
     for event in events:
@@ -111,7 +111,9 @@ def _check_enums(value: Any, shape: Shape, path: str = "") -> None:
             assert re.fullmatch(pattern, value, re.DOTALL), (path, value)
 
 
-def test_asff_matches_security_hub_batch_import_findings(outputs: dict[str, Path], report: Report) -> None:
+def test_asff_matches_security_hub_batch_import_findings(
+    outputs: dict[str, Path], report: ScanResult
+) -> None:
     findings = json.loads(outputs["asff"].read_text(encoding="utf-8"))
     assert len(findings) == len(report.findings)
     model = botocore.session.get_session().get_service_model("securityhub")
@@ -180,7 +182,7 @@ SARIF_SUBSET = {
 }
 
 
-def test_sarif_is_2_1_0_with_a_rule_per_check(outputs: dict[str, Path], report: Report) -> None:
+def test_sarif_is_2_1_0_with_a_rule_per_check(outputs: dict[str, Path], report: ScanResult) -> None:
     document = json.loads(outputs["sarif"].read_text(encoding="utf-8"))
     jsonschema.validate(document, SARIF_SUBSET)
     run = document["runs"][0]
@@ -200,7 +202,7 @@ def test_sarif_is_2_1_0_with_a_rule_per_check(outputs: dict[str, Path], report: 
 # --- JUnit --------------------------------------------------------------------------------------
 
 
-def test_junit_counts_and_hostile_names(outputs: dict[str, Path], report: Report) -> None:
+def test_junit_counts_and_hostile_names(outputs: dict[str, Path], report: ScanResult) -> None:
     root = ET.fromstring(outputs["junit"].read_bytes())
     totals = report.totals
     assert root.get("tests") == str(len(report.findings))
@@ -216,7 +218,7 @@ def test_junit_counts_and_hostile_names(outputs: dict[str, Path], report: Report
 # --- CSV ----------------------------------------------------------------------------------------
 
 
-def test_csv_rows_and_formula_injection(outputs: dict[str, Path], report: Report) -> None:
+def test_csv_rows_and_formula_injection(outputs: dict[str, Path], report: ScanResult) -> None:
     text = outputs["csv"].read_text(encoding="utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
@@ -242,7 +244,7 @@ def test_csv_prefixes_cells_that_start_a_formula() -> None:
 # --- Markdown -----------------------------------------------------------------------------------
 
 
-def test_markdown_escapes_account_text(outputs: dict[str, Path], report: Report) -> None:
+def test_markdown_escapes_account_text(outputs: dict[str, Path], report: ScanResult) -> None:
     text = outputs["markdown"].read_text(encoding="utf-8")
     assert IMG not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
     assert SCRIPT not in text and MARKDOWN not in text
@@ -250,7 +252,7 @@ def test_markdown_escapes_account_text(outputs: dict[str, Path], report: Report)
     for line in text.splitlines():
         if line.startswith("| ") and "arn:aws:s3" in line:
             cells = re.split(r"(?<!\\)\|", line)
-            assert len(cells) == 7, line  # 5 columns: no name can add a cell
+            assert len(cells) == 8, line  # 6 columns: no name can add a cell
     assert "Mutelist warnings" in text and "expired on 2020-01-01" in text
     assert f"--bucket {SAFE_BUCKET}" in text or SAFE_BUCKET in text
 

@@ -9,7 +9,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from awsaudit.report import Report
+from awsaudit.report import ScanResult
 from awsaudit.report.html import data_blob, script_json
 from tests.report.hostile import IMG, SAFE_BUCKET, SCRIPT
 
@@ -69,7 +69,7 @@ def test_csp_allows_exactly_the_page_script_and_style(outputs: dict[str, Path]) 
     assert "innerHTML" not in script and "insertAdjacentHTML" not in script and "eval(" not in script
 
 
-def test_hostile_text_only_inside_the_escaped_json(outputs: dict[str, Path], report: Report) -> None:
+def test_hostile_text_only_inside_the_escaped_json(outputs: dict[str, Path], report: ScanResult) -> None:
     text, _ = parse(outputs)
     assert IMG not in text and SCRIPT not in text
     assert "&lt;img src=x onerror=alert(1)&gt;" in text  # escaped by Jinja in the summary tables
@@ -86,7 +86,7 @@ def test_script_json_escapes_everything_that_could_end_the_element() -> None:
     assert json.loads(out) == {"a": "</script><!-- & >"}
 
 
-def test_blob_deduplicates_evidence_and_embeds_only_used_placeholders(report: Report) -> None:
+def test_blob_deduplicates_evidence_and_embeds_only_used_placeholders(report: ScanResult) -> None:
     data = data_blob(report)
     assert len(data["evidence"]) == len({json.dumps(e, sort_keys=True) for e in data["evidence"]})
     checks = data["checks"]
@@ -101,7 +101,7 @@ def test_blob_deduplicates_evidence_and_embeds_only_used_placeholders(report: Re
     assert hostile and all(IMG not in json.dumps(r[7]) for r in hostile)
 
 
-def test_findings_sorted_worst_first(report: Report) -> None:
+def test_findings_sorted_worst_first(report: ScanResult) -> None:
     order = ["FAIL", "UNKNOWN", "MANUAL", "MUTED", "PASS"]
     statuses = [row[1] for row in data_blob(report)["findings"]]
     assert statuses == sorted(statuses, key=order.index)

@@ -50,20 +50,28 @@ def _targets(check: Check, view: AccountView) -> Iterator[tuple[str, Json | None
                 yield loc.region, None, f"{check.over}: malformed item ({type(item).__name__})"
 
 
+def snapshot_instant(snapshot: Json) -> dt.datetime | None:
+    """The snapshot's `collected_at` as an aware UTC datetime (the `now` checks measure ages to).
+
+    None when it is absent or unreadable: checks then fall back to their own collection time
+    (IAM's `_collected_at`) or say UNKNOWN; the wall clock is never used.
+    """
+    value = snapshot.get("collected_at")
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
 def _run(check: Check, resource: Json, view: AccountView, settings: Settings) -> tuple[list[Outcome], bool]:
     try:
         return check.run(resource, view, settings), False
     except Exception as exc:  # noqa: BLE001 - a broken check must not end the audit; it is reported
         log.error("check %s raised %s: %s", check.id, type(exc).__name__, exc)
         return [Outcome(Status.UNKNOWN, f"check error: {type(exc).__name__}: {exc}")], True
-
-
-def _collected_at(snapshot: Json) -> dt.datetime | None:
-    try:
-        when = dt.datetime.fromisoformat(str(snapshot.get("collected_at")))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 def evaluate(
@@ -78,10 +86,10 @@ def evaluate(
     selected = sorted(checks if checks is not None else load_all().values(), key=lambda c: c.id)
     controls = controls_by_check()
     partition = snapshot.get("partition", "aws")
+    now = snapshot_instant(snapshot)
     findings: list[Finding] = []
-    collected_at = _collected_at(snapshot)
     for account_id, account in sorted(snapshot.get("accounts", {}).items()):
-        view = AccountView(account_id, account, partition, collected_at)
+        view = AccountView(account_id, account, partition, now)
         findings.extend(evaluate_account(view, selected, settings, controls))
     return findings
 

@@ -8,6 +8,7 @@ check can never PASS past a gap in the data.
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import logging
 import re
@@ -61,9 +62,14 @@ def need(resource: Json, key: str) -> Any:
     raise Missing(key, reason(resource, key))
 
 
-EXTRA_PARAMETERS = ("account", "settings", "view")
+EXTRA_PARAMETERS = ("account", "settings", "view", "now")
 """Besides the resource, a check may ask for these by parameter name: the account document, the
-tunables, and the account view (collections across regions, per-account models)."""
+tunables, the account view (collections across regions, per-account models), and `now`.
+
+`now` is the instant the snapshot describes (its `collected_at`, an aware datetime), or None
+when the snapshot does not say: ages are measured to it, never to the wall clock, so the same
+snapshot gives the same findings whenever it is evaluated.
+"""
 
 _WORST = (Status.FAIL, Status.UNKNOWN, Status.MANUAL, Status.PASS, Status.MUTED)
 
@@ -88,7 +94,8 @@ class Check:
     def run(self, resource: Json, view: AccountView, settings: Settings | None = None) -> list[Outcome]:
         """Run the check; missing data becomes UNKNOWN, never PASS. A check that reports each
         offender returns several outcomes, each naming its resource."""
-        available = {"account": view.doc, "settings": settings or DEFAULTS, "view": view}
+        available = {"account": view.doc, "settings": settings or DEFAULTS, "view": view,
+                     "now": view.collected_at}
         try:
             result = self.func(resource, **{name: available[name] for name in self.extras})
         except Missing as missing:
@@ -104,13 +111,14 @@ class Check:
         resource: Json,
         account: Json | AccountView | None = None,
         settings: Settings | None = None,
+        now: dt.datetime | None = None,
     ) -> Outcome:
         """The deciding outcome (see worst()) of run(): what tests and single-resource callers want."""
         from awsaudit.checks._view import AccountView  # noqa: PLC0415 - the view imports this module
 
         if not account and self.over == ACCOUNT:
             account = resource  # an account-wide check's resource is the account itself
-        view = AccountView.of(account if account is not None else {})
+        view = AccountView.of(account if account is not None else {}, now)
         return worst(self.run(resource, view, settings))
 
     @property

@@ -60,14 +60,14 @@ class AccountView:
         self._arns: dict[str, Json] | None = None
 
     @classmethod
-    def of(cls, account: Json | AccountView) -> AccountView:
+    def of(cls, account: Json | AccountView, collected_at: dt.datetime | None = None) -> AccountView:
         """A view of a bare account document (tests and callers outside the engine)."""
         if isinstance(account, AccountView):
             return account
         doc = account if isinstance(account, dict) else {}
         arn = str(doc.get("_arn", ""))
         partition = arn.split(":")[1] if arn.count(":") > 2 and arn.split(":")[1] else "aws"
-        return cls(str(doc.get("account_id") or ""), doc, partition)
+        return cls(str(doc.get("account_id") or ""), doc, partition, collected_at)
 
     # --- the account's parts ------------------------------------------------------------------
 

@@ -1,9 +1,11 @@
 """IAM credential hygiene: root use and root MFA type, access key age and count, unused
 credentials, and expired server certificates.
 
-Ages are measured to the moment the IAM data was collected (the account document's
-`_collected_at`), never to the wall clock, so a snapshot audited a year later gives the same
-findings. Thresholds come from Settings.
+Ages are measured to the instant the snapshot describes (the engine's `now`: the snapshot's
+`collected_at`; for an older snapshot without one, the IAM data's `_collected_at`), never to the
+wall clock, so a snapshot audited a year later gives the same findings. Messages name dates and
+the threshold, never an age in days: the same configuration re-audited next month reads the
+same (and keeps its evidence hash). Thresholds come from Settings.
 """
 
 from __future__ import annotations
@@ -108,14 +110,15 @@ def iam_root_hardware_mfa(account: Json) -> Outcome:
             "--max-results 50",
     ),
 )
-def iam_root_not_used_recently(account: Json, settings: Settings) -> Outcome:
+def iam_root_not_used_recently(account: Json, settings: Settings, now: dt.datetime | None) -> Outcome:
     """Every use of root is a use of a credential no policy can limit; daily work done as root
     leaves no least-privilege boundary and trains people to type the root password (IAM-3,
     CIS 2.7). Root should sign in only for the few tasks that need it."""
     root = need(account, "RootCredentials")
-    now = as_of(account)
+    now = now or as_of(account)
+    limit = settings.root_usage_days
     evidence: Json = {c: root.get(c) for c in ROOT_USE_COLUMNS}
-    evidence["as_of"] = now.isoformat()
+    evidence["threshold_days"] = limit
     try:
         uses = {c: d for c in ROOT_USE_COLUMNS if (d := cell_date(root, c)) is not None}
     except Unclear as unclear:
@@ -123,12 +126,10 @@ def iam_root_not_used_recently(account: Json, settings: Settings) -> Outcome:
     if not uses:
         return ok("Root user has no recorded use", evidence=evidence)
     column, last = max(uses.items(), key=lambda item: item[1])
-    days = days_between(last, now)
     how = "signed in" if column == "password_last_used" else "used an access key"
-    if days <= settings.root_usage_days:
-        return fail(f"Root user {how} {days} days ago ({_iso(last)}), within {settings.root_usage_days} days",
-                    evidence=evidence)
-    return ok(f"Root user last {how} {days} days ago ({_iso(last)})", evidence=evidence)
+    if days_between(last, now) <= limit:
+        return fail(f"Root user {how} within the last {limit} days (on {_iso(last)})", evidence=evidence)
+    return ok(f"Root user not used in the last {limit} days (last {how} on {_iso(last)})", evidence=evidence)
 
 
 def _active_keys(row: Json) -> tuple[list[int], Json]:
@@ -157,16 +158,18 @@ def _active_keys(row: Json) -> tuple[list[int], Json]:
             "aws iam delete-access-key --user-name {UserName} --access-key-id <OLD_KEY_ID>",
     ),
 )
-def iam_user_access_keys_rotated(user: Json, account: Json, settings: Settings) -> Outcome:
+def iam_user_access_keys_rotated(
+    user: Json, account: Json, settings: Settings, now: dt.datetime | None
+) -> Outcome:
     """A long-lived key leaks through laptops, CI logs, old repositories and former staff; the
     longer it lives, the more copies exist. Rotation bounds how long a leaked key stays useful
     (IAM-6, CIS 2.12)."""
     row = need(user, "Credentials")
-    now = snapshot_time(account)
+    now = now or snapshot_time(account)
     limit = settings.access_key_max_age_days
     columns = [f"access_key_{n}_{c}" for n in KEYS for c in ("active", "last_rotated")]
     evidence: Json = {c: row.get(c) for c in columns}
-    evidence["as_of"] = now.isoformat()
+    evidence["threshold_days"] = limit
     try:
         active, _ = _active_keys(row)
         created = {n: cell_date(row, f"access_key_{n}_last_rotated") for n in active}
@@ -176,14 +179,12 @@ def iam_user_access_keys_rotated(user: Json, account: Json, settings: Settings) 
         return ok("User has no active access key", evidence=evidence)
     if None in created.values():
         return unknown("Credential report has no creation date for an active key", evidence=evidence)
-    ages = {n: days_between(when, now) for n, when in created.items() if when is not None}
-    stale = [f"key {n} is {age} days old" for n, age in ages.items() if age > limit]
+    dates = {n: when for n, when in created.items() if when is not None}
+    stale = [f"key {n} created {_iso(when)}" for n, when in dates.items() if days_between(when, now) > limit]
     if stale:
         return fail(f"Active access key older than {limit} days: " + "; ".join(stale), evidence=evidence)
-    if len(ages) == 1:
-        (n, age), = ages.items()
-        return ok(f"Active access key {n} is {age} days old (limit {limit})", evidence=evidence)
-    return ok(f"Active access keys are at most {max(ages.values())} days old (limit {limit})",
+    made = "; ".join(f"key {n} created {_iso(when)}" for n, when in dates.items())
+    return ok(f"Active access key{'s' if len(dates) > 1 else ''} within {limit} days ({made})",
               evidence=evidence)
 
 
@@ -233,7 +234,7 @@ def _unused(row: Json, now: dt.datetime, limit: int) -> tuple[list[str], list[st
         used = cell_date(row, used_column)
         if used is not None:
             days = days_between(used, now)
-            (findings if days > limit else fine).append(f"{name} last used {days} days ago")
+            (findings if days > limit else fine).append(f"{name} last used {_iso(used)}")
             continue
         # Never used: its age is what counts (a credential handed out and forgotten).
         since = next((d for c in since_columns if (d := cell_date(row, c)) is not None), None)
@@ -241,7 +242,7 @@ def _unused(row: Json, now: dt.datetime, limit: int) -> tuple[list[str], list[st
             raise Unclear(f"{name} was never used and has no creation date")
         days = days_between(since, now)
         made = "set" if name == "password" else "created"
-        (findings if days > limit else fine).append(f"{name} never used, {made} {days} days ago")
+        (findings if days > limit else fine).append(f"{name} never used, {made} {_iso(since)}")
     return findings, fine
 
 
@@ -259,17 +260,19 @@ def _unused(row: Json, now: dt.datetime, limit: int) -> tuple[list[str], list[st
             "aws iam update-access-key --user-name {UserName} --access-key-id <KEY_ID> --status Inactive",
     ),
 )
-def iam_user_unused_credentials_disabled(user: Json, account: Json, settings: Settings) -> Outcome:
+def iam_user_unused_credentials_disabled(
+    user: Json, account: Json, settings: Settings, now: dt.datetime | None
+) -> Outcome:
     """Credentials nobody uses are credentials nobody watches: a forgotten password or key of a
     departed colleague or a retired job still opens the account, and its use would not be
     missed (IAM-6, CIS 2.11)."""
     row = need(user, "Credentials")
-    now = snapshot_time(account)
+    now = now or snapshot_time(account)
     limit = settings.unused_credentials_days
     columns = ("user_creation_time", "password_enabled", "password_last_used", "password_last_changed",
                *(f"access_key_{n}_{c}" for n in KEYS for c in ("active", "last_rotated", "last_used_date")))
     evidence: Json = {c: row.get(c) for c in columns}
-    evidence["as_of"] = now.isoformat()
+    evidence["threshold_days"] = limit
     try:
         findings, fine = _unused(row, now, limit)
     except Unclear as unclear:
@@ -278,7 +281,7 @@ def iam_user_unused_credentials_disabled(user: Json, account: Json, settings: Se
         return fail(f"Unused for more than {limit} days: " + "; ".join(findings), evidence=evidence)
     if not fine:
         return ok("User has no password and no active access key", evidence=evidence)
-    return ok("Credentials in use: " + "; ".join(fine), evidence=evidence)
+    return ok(f"Credentials used within {limit} days: " + "; ".join(fine), evidence=evidence)
 
 
 @check(
@@ -293,18 +296,16 @@ def iam_user_unused_credentials_disabled(user: Json, account: Json, settings: Se
         cli="aws iam delete-server-certificate --server-certificate-name {ServerCertificateName}",
     ),
 )
-def iam_server_certificate_not_expired(certificate: Json, account: Json) -> Outcome:
+def iam_server_certificate_not_expired(certificate: Json, account: Json, now: dt.datetime | None) -> Outcome:
     """An expired certificate left in IAM can be deployed to a load balancer or CloudFront by
     mistake, breaking the service and training users to click through warnings (CIS 2.17)."""
     expiration: Any = need(certificate, "Expiration")
-    now = snapshot_time(account)
-    evidence = {"Expiration": expiration, "as_of": now.isoformat()}
+    now = now or snapshot_time(account)
+    evidence = {"Expiration": expiration}
     try:
         expires = timestamp(expiration)
     except Unclear as unclear:
         return unknown(f"Certificate expiration is unclear: {unclear}", evidence=evidence)
     if expires <= now:
-        return fail(f"Certificate expired on {_iso(expires)} ({days_between(expires, now)} days ago)",
-                    evidence=evidence)
-    return ok(f"Certificate is valid until {_iso(expires)} ({days_between(now, expires)} days left)",
-              evidence=evidence)
+        return fail(f"Certificate expired on {_iso(expires)}", evidence=evidence)
+    return ok(f"Certificate is valid until {_iso(expires)}", evidence=evidence)

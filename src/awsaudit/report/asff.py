@@ -2,17 +2,17 @@
 
 Each finding is filed under the account's own custom-integration product
 (`arn:<partition>:securityhub:<region>:<account>:product/<account>/default`), in its region;
-account-wide ("global") findings go to the account's home region. Ids are stable across scans
-(check + resource), so a re-import updates the same finding. Status mapping: PASS -> PASSED
-(workflow RESOLVED), FAIL -> FAILED, UNKNOWN -> NOT_AVAILABLE (could not be checked), MANUAL ->
-WARNING, MUTED -> FAILED with workflow SUPPRESSED and the mute reason as a note. Text fields
-are cut to Security Hub's documented limits. BatchImportFindings takes 100 findings per call.
+account-wide ("global") findings go to the account's home region. Ids carry the finding's
+fingerprint (check, account, region, resource), so a re-import updates the same finding. Status
+mapping: PASS -> PASSED (workflow RESOLVED), FAIL -> FAILED, UNKNOWN -> NOT_AVAILABLE (could
+not be checked), MANUAL -> WARNING, MUTED -> FAILED with workflow SUPPRESSED and the mute
+reason as a note. Text fields are cut to Security Hub's documented limits. BatchImportFindings
+takes 100 findings per call.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from awsaudit.report.remediation import filled
 
 if TYPE_CHECKING:
     from awsaudit.model import Finding, Json
-    from awsaudit.report import Report
+    from awsaudit.report.scan_result import ScanResult
 
 SCHEMA_VERSION = "2018-10-08"
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
@@ -92,18 +92,18 @@ def timestamp(iso: str) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def _region(f: Finding, report: Report) -> str:
+def _region(f: Finding, report: ScanResult) -> str:
     if f.region and f.region != "global":
         return f.region
     return report.info.home_regions.get(f.account) or FALLBACK_REGION
 
 
 def finding_id(f: Finding) -> str:
-    digest = hashlib.sha256(f"{f.account}|{f.check_id}|{f.resource}".encode()).hexdigest()[:32]
-    return f"awsaudit/{f.account}/{f.check_id}/{digest}"
+    """Security Hub's Id: the fingerprint, so a re-import updates the same finding."""
+    return f"awsaudit/{f.account}/{f.check_id}/{f.fingerprint}"
 
 
-def _finding(f: Finding, report: Report, when: str) -> Json:
+def _finding(f: Finding, report: ScanResult, when: str) -> Json:
     region = _region(f, report)
     partition = f.resource.split(":", 2)[1] if f.resource.count(":") >= 2 else "aws"
     partition = partition if partition in PARTITIONS else "aws"
@@ -113,6 +113,8 @@ def _finding(f: Finding, report: Report, when: str) -> Json:
         "awsaudit/status": str(f.status),
         "awsaudit/area": f.area,
         "awsaudit/objective": str(f.objective),
+        "awsaudit/fingerprint": f.fingerprint,
+        "awsaudit/evidence_hash": f.evidence_hash,
         "awsaudit/evidence": cut(json.dumps(f.evidence, sort_keys=True, default=str), 2048),
     }
     document: Json = {
@@ -156,6 +158,6 @@ def _finding(f: Finding, report: Report, when: str) -> Json:
     return document
 
 
-def render(report: Report) -> str:
+def render(report: ScanResult) -> str:
     when = timestamp(report.info.evaluated_at)
     return json_array(_finding(f, report, when) for f in report.findings)

@@ -85,26 +85,44 @@ def _control_key(control_id: str) -> tuple[object, ...]:
     return tuple(int(p) if p.isdigit() else p for p in control_id.replace("-", ".").split("."))
 
 
-def framework_results(findings: list[Finding]) -> list[FrameworkResult]:
+def framework_definitions() -> dict[str, Json]:
+    """The shipped frameworks as a scan stores them: {id: {title, version, controls: {id: {title, checks}}}}.
+
+    Stored with the scan, so re-rendering an old scan shows the controls it was judged by,
+    not those of the installed release; `same_as` borrowings are resolved here.
+    """
+    return {
+        fw_id: {
+            "title": str(data.get("framework", {}).get("title", fw_id)),
+            "version": str(data.get("framework", {}).get("version", "")),
+            "controls": {
+                control_id: {
+                    "title": str(control.get("title", "")),
+                    "checks": control_checks(fw_id, control_id),
+                }
+                for control_id, control in data.get("controls", {}).items()
+            },
+        }
+        for fw_id, data in frameworks().items()
+    }
+
+
+def framework_results(
+    findings: list[Finding], definitions: Mapping[str, Json] | None = None
+) -> list[FrameworkResult]:
+    """Each framework's controls judged by the findings; `definitions` default to the shipped ones."""
     by_check: dict[str, Counter[Status]] = defaultdict(Counter)
     for f in findings:
         by_check[f.check_id][f.status] += 1
     results = []
-    for fw_id, data in frameworks().items():
-        meta = data.get("framework", {})
+    for fw_id, data in (definitions if definitions is not None else framework_definitions()).items():
         controls = []
-        for control_id, control in sorted(data.get("controls", {}).items(), key=lambda c: _control_key(c[0])):
-            checks = tuple(control_checks(fw_id, control_id))
+        for control_id, control in sorted(data["controls"].items(), key=lambda c: _control_key(c[0])):
+            checks = tuple(control["checks"])
             counts: Counter[Status] = Counter()
             for check_id in checks:
                 counts.update(by_check.get(check_id, Counter()))
             status = worst(counts) if checks else NOT_COVERED
-            controls.append(
-                ControlResult(fw_id, control_id, str(control.get("title", "")), checks, status, counts)
-            )
-        results.append(
-            FrameworkResult(
-                fw_id, str(meta.get("title", fw_id)), str(meta.get("version", "")), tuple(controls)
-            )
-        )
+            controls.append(ControlResult(fw_id, control_id, str(control["title"]), checks, status, counts))
+        results.append(FrameworkResult(fw_id, str(data["title"]), str(data["version"]), tuple(controls)))
     return results

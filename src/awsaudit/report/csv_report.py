@@ -19,7 +19,7 @@ from awsaudit.report.remediation import filled
 
 if TYPE_CHECKING:
     from awsaudit.model import Finding
-    from awsaudit.report import Report
+    from awsaudit.report.scan_result import ScanResult
 
 COLUMNS = (
     "status",
@@ -38,6 +38,8 @@ COLUMNS = (
     "mute_expires",
     "evidence",
     "remediation_cli",
+    "fingerprint",
+    "evidence_hash",
 )
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -46,7 +48,7 @@ def safe_cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
-def row(finding: Finding, report: Report) -> list[str]:
+def row(finding: Finding, report: ScanResult) -> list[str]:
     check = report.checks.get(finding.check_id)
     mute = finding.mute or {}
     cells = [
@@ -66,11 +68,13 @@ def row(finding: Finding, report: Report) -> list[str]:
         str(mute.get("expires") or ""),
         "" if finding.evidence is None else json.dumps(finding.evidence, sort_keys=True, default=str),
         filled(check.remediation, finding).cli if check and finding.status is not Status.PASS else "",
+        finding.fingerprint,
+        finding.evidence_hash,
     ]
     return [safe_cell(cell) for cell in cells]
 
 
-def render(report: Report) -> str:
+def render(report: ScanResult) -> str:
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")

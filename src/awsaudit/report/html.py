@@ -28,7 +28,7 @@ from awsaudit.report.remediation import used_values
 
 if TYPE_CHECKING:
     from awsaudit.model import Finding, Json
-    from awsaudit.report import Report
+    from awsaudit.report.scan_result import ScanResult
 
 ORDER = {status: i for i, status in enumerate(WORST_FIRST)}
 STATUS_ORDER = [str(s) for s in WORST_FIRST]
@@ -56,7 +56,7 @@ def _sort_key(f: Finding) -> tuple[Any, ...]:
     return (ORDER[f.status], -f.severity.rank, f.area, f.check_id, f.account, f.region, f.resource)
 
 
-def data_blob(report: Report) -> Json:
+def data_blob(report: ScanResult) -> Json:
     """Everything the page's script needs: checks once, evidence de-duplicated, findings as rows.
 
     A finding row is [check index, status, message, account, region, resource ARN,
@@ -90,7 +90,7 @@ def data_blob(report: Report) -> Json:
     for f in findings:
         e = -1
         if f.evidence is not None:
-            key = json.dumps(f.evidence, sort_keys=True, default=str)
+            key = f.evidence_hash  # computed once per finding: no second serialisation here
             if key not in evidence_index:
                 evidence_index[key] = len(evidence)
                 evidence.append(f.evidence)
@@ -127,7 +127,7 @@ def _area_rows(findings: list[Finding]) -> dict[str, Counter[Status]]:
     return dict(sorted(areas.items()))
 
 
-def _checks_by_area(report: Report) -> dict[str, list[dict[str, Any]]]:
+def _checks_by_area(report: ScanResult) -> dict[str, list[dict[str, Any]]]:
     per_check: dict[str, Counter[Status]] = defaultdict(Counter)
     sample: dict[str, Finding] = {}
     for f in report.findings:
@@ -179,7 +179,7 @@ def _environment() -> Environment:
     )
 
 
-def render(report: Report) -> str:
+def render(report: ScanResult) -> str:
     findings = report.findings
     areas = _area_rows(findings)
     area_chart = charts.stacked_bars(

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from awsaudit.errors import InputError
+
 if TYPE_CHECKING:
-    from awsaudit.report import Report
+    from awsaudit.report.scan_result import ScanResult
 
 FORMAT = "awsaudit-findings"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: fingerprint and evidence_hash per finding; check metadata, accounts and tags stored with the scan."""
 
 
 def schema() -> Any:
@@ -23,7 +27,7 @@ def schema() -> Any:
     return json.loads(text)
 
 
-def render(report: Report) -> str:
+def render(report: ScanResult) -> str:
     document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -32,6 +36,35 @@ def render(report: Report) -> str:
         "coverage": [row.to_json() for row in report.coverage],
         "frameworks": [fw.to_json() for fw in report.frameworks],
         "mutelist": report.mutes.to_json() if report.mutes is not None else None,
+        "checks": [meta.to_json() for _, meta in sorted(report.checks.items())],
+        "framework_definitions": report.framework_definitions,
+        "accounts": [account.to_json() for account in report.accounts],
         "findings": [f.to_json() for f in report.findings],
     }
     return json.dumps(document, indent=2, default=str) + "\n"
+
+
+def load(path: Path) -> ScanResult:
+    """The scan record of a findings.json, for re-rendering; an unusable file is an InputError (exit 2).
+
+    Version 1 files are refused: they hold no check metadata, and rendering them with the
+    installed release's titles and remediation would misreport the old scan.
+    """
+    from awsaudit.report.scan_result import from_json  # noqa: PLC0415
+
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: cannot read findings: {exc}") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise InputError(f"{path}: not an awsaudit findings.json (no \"format\": \"{FORMAT}\")")
+    version = document.get("format_version")
+    if version != FORMAT_VERSION:
+        raise InputError(
+            f"{path}: findings format_version {version!r}; this release re-renders version "
+            f"{FORMAT_VERSION} (re-run `awsaudit audit` on the scan's snapshot.json.gz instead)"
+        )
+    try:
+        return from_json(document)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{path}: malformed findings.json: {type(exc).__name__}: {exc}") from None

@@ -18,7 +18,7 @@ from awsaudit.model import Status
 
 if TYPE_CHECKING:
     from awsaudit.model import Finding
-    from awsaudit.report import Report
+    from awsaudit.report.scan_result import ScanResult
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -35,6 +35,7 @@ def _case(suite: ET.Element, f: Finding) -> None:
         classname=text(f"{f.area or 'other'}.{f.check_id}"),
         time="0",
     )
+    ET.SubElement(ET.SubElement(case, "properties"), "property", name="fingerprint", value=f.fingerprint)
     detail = f"{f.message}\naccount {f.account}, region {f.region}, severity {f.severity}"
     if f.evidence is not None:
         detail += "\nevidence: " + json.dumps(f.evidence, indent=2, sort_keys=True, default=str)
@@ -51,7 +52,7 @@ def _case(suite: ET.Element, f: Finding) -> None:
         ET.SubElement(case, "skipped", message=text(f"muted: {reason}"))
 
 
-def render(report: Report) -> str:
+def render(report: ScanResult) -> str:
     by_check: dict[str, list[Finding]] = defaultdict(list)
     for f in report.findings:
         by_check[f.check_id].append(f)

@@ -17,7 +17,7 @@ from awsaudit.report.remediation import filled
 
 if TYPE_CHECKING:
     from awsaudit.model import Finding
-    from awsaudit.report import Report
+    from awsaudit.report.scan_result import ScanResult
 
 MAX_ROWS = 200
 _PUNCTUATION = re.compile(r"([\\`*_{}\[\]|~])")
@@ -56,7 +56,7 @@ def _sorted_failures(findings: list[Finding]) -> list[Finding]:
     )
 
 
-def render(report: Report) -> str:
+def render(report: ScanResult) -> str:
     info, findings = report.info, report.findings
     out = [
         f"# AWS security audit — {md(', '.join(info.accounts) or '-')}",
@@ -90,7 +90,7 @@ def render(report: Report) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _warnings(report: Report) -> list[str]:
+def _warnings(report: ScanResult) -> list[str]:
     warnings = report.warnings()
     if not warnings:
         return []
@@ -108,7 +108,7 @@ def _by_area(findings: list[Finding]) -> list[str]:
     return ["## Results per area", "", *table(("area", *(str(s) for s in STATUSES), "pass rate"), rows)]
 
 
-def _failures(report: Report) -> list[str]:
+def _failures(report: ScanResult) -> list[str]:
     failed = _sorted_failures(report.findings)
     by_severity = Counter(f.severity for f in failed)
     out = [
@@ -118,17 +118,18 @@ def _failures(report: Report) -> list[str]:
         "",
     ]
     rows = [
-        [str(f.severity), md(f.check_id), md(f.region), md(f.resource), md(f.message)]
+        [str(f.severity), md(f.check_id), md(f.region), md(f.resource), md(f.message),
+         f"`{f.fingerprint[:12]}`"]
         for f in failed[:MAX_ROWS]
     ]
-    out += table(("severity", "check", "region", "resource", "why"), rows)
+    out += table(("severity", "check", "region", "resource", "why", "fingerprint"), rows)
     if len(failed) > MAX_ROWS:
         out += [f"… and {len(failed) - MAX_ROWS} more: see report.html or findings.csv.", ""]
     out += _top_fixes(report, failed)
     return out
 
 
-def _top_fixes(report: Report, failed: list[Finding]) -> list[str]:
+def _top_fixes(report: ScanResult, failed: list[Finding]) -> list[str]:
     """How to fix the worst failures: the CLI with the real names, one block per finding (10 at most)."""
     out = []
     for f in failed[:10]:
@@ -139,7 +140,7 @@ def _top_fixes(report: Report, failed: list[Finding]) -> list[str]:
     return ["### How to fix the worst", "", *out] if out else []
 
 
-def _unknown(report: Report) -> list[str]:
+def _unknown(report: ScanResult) -> list[str]:
     gaps = [r for r in report.coverage if r.state != "collected"]
     unknown = Counter((f.check_id, f.message) for f in report.findings if f.status is Status.UNKNOWN)
     out = ["## Not assessed (UNKNOWN) and coverage", ""]

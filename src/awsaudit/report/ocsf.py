@@ -2,16 +2,16 @@
 
 The mapping: activity Create (type_uid 200401); severity_id from our severity; status_id New,
 or Suppressed (3) for a MUTED finding; status_code carries our status (PASS, FAIL, UNKNOWN,
-MANUAL, MUTED) and status_detail the check's message; finding_info.uid is stable across scans;
-cloud.account is the AWS account (type_id 10); the resource keeps its ARN and the evidence in
-`data`; remediation.desc holds the console steps and the CLI with the real names. What OCSF
-has no attribute for (check id, area, objective, framework controls, mute) sits in `unmapped`.
+MANUAL, MUTED) and status_detail the check's message; finding_info.uid is the finding's
+fingerprint (stable across scans); cloud.account is the AWS account (type_id 10); the resource
+keeps its ARN and the evidence in `data` (its hash in `unmapped`); remediation.desc holds the
+console steps and the CLI with the real names. What OCSF has no attribute for (check id, area,
+objective, framework controls, mute) sits in `unmapped`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import TYPE_CHECKING
 
 from awsaudit.model import Severity, Status
@@ -21,7 +21,7 @@ from awsaudit.report.remediation import filled
 
 if TYPE_CHECKING:
     from awsaudit.model import Finding, Json
-    from awsaudit.report import Report
+    from awsaudit.report.scan_result import ScanResult
 
 OCSF_VERSION = "1.5.0"
 CLASS_UID = 2004
@@ -48,7 +48,7 @@ def epoch_ms(iso: str) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def _event(f: Finding, report: Report, when: int) -> Json:
+def _event(f: Finding, report: ScanResult, when: int) -> Json:
     severity_id, severity = SEVERITY_ID[f.severity]
     status_id, status = STATUS_SUPPRESSED if f.status is Status.MUTED else STATUS_NEW
     check = report.checks.get(f.check_id)
@@ -78,7 +78,7 @@ def _event(f: Finding, report: Report, when: int) -> Json:
             "profiles": ["cloud"],
         },
         "finding_info": {
-            "uid": hashlib.sha256(f"{f.account}|{f.check_id}|{f.resource}".encode()).hexdigest(),
+            "uid": f.fingerprint,
             "title": f.title,
             "desc": check.rationale if check and check.rationale else f.title,
             "types": [f.area or "other"],
@@ -110,6 +110,7 @@ def _event(f: Finding, report: Report, when: int) -> Json:
             "objective": str(f.objective),
             "controls": {fw: list(ids) for fw, ids in f.controls.items()},
             "mute": f.mute,
+            "evidence_hash": f.evidence_hash,
         },
     }
     if check is not None and f.status is not Status.PASS:
@@ -120,6 +121,6 @@ def _event(f: Finding, report: Report, when: int) -> Json:
     return event
 
 
-def render(report: Report) -> str:
+def render(report: ScanResult) -> str:
     when = epoch_ms(report.info.evaluated_at)
     return json_array(_event(f, report, when) for f in report.findings)

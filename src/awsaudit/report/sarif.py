@@ -9,16 +9,14 @@ for every kind but fail.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
 from awsaudit.model import Severity, Status
 
 if TYPE_CHECKING:
-    from awsaudit.checks._registry import Check
     from awsaudit.model import Finding, Json
-    from awsaudit.report import Report
+    from awsaudit.report.scan_result import CheckMeta, ScanResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 KIND = {
@@ -45,7 +43,7 @@ SECURITY_SEVERITY = {
 """GitHub's code-scanning scale (0-10) for the rule's `security-severity` property."""
 
 
-def _rule(check: Check) -> Json:
+def _rule(check: CheckMeta) -> Json:
     remediation = check.remediation
     help_text = "\n".join(
         [check.rationale, "", *(f"- {step}" for step in remediation.console)]
@@ -86,9 +84,7 @@ def _result(f: Finding, index: int) -> Json:
                 ]
             }
         ],
-        "partialFingerprints": {
-            "awsauditFinding/v1": hashlib.sha256(f"{f.check_id}|{f.resource}".encode()).hexdigest()
-        },
+        "partialFingerprints": {"awsauditFinding/v2": f.fingerprint},
         "properties": {
             "status": str(f.status),
             "severity": str(f.severity),
@@ -96,6 +92,7 @@ def _result(f: Finding, index: int) -> Json:
             "region": f.region,
             "controls": {fw: list(ids) for fw, ids in f.controls.items()},
             "evidence": f.evidence,
+            "evidence_hash": f.evidence_hash,
         },
     }
     if f.status is Status.MUTED:
@@ -106,7 +103,7 @@ def _result(f: Finding, index: int) -> Json:
     return result
 
 
-def render(report: Report) -> str:
+def render(report: ScanResult) -> str:
     used = sorted({f.check_id for f in report.findings} & report.checks.keys())
     index = {check_id: i for i, check_id in enumerate(used)}
     document = {

@@ -19,7 +19,7 @@ from awsaudit.report.compliance import NO_RESOURCES, NOT_COVERED
 from awsaudit.report.coverage import CoverageRow, summary_counts
 
 if TYPE_CHECKING:
-    from awsaudit.report import Report
+    from awsaudit.report.scan_result import ScanResult
 
 STYLE = {
     Status.PASS: "green",
@@ -32,7 +32,7 @@ SHOWN = (Status.FAIL, Status.UNKNOWN, Status.MANUAL, Status.PASS, Status.MUTED)
 TOP = 15
 
 
-def print_summary(console: Console, report: Report, warnings: bool = True) -> None:
+def print_summary(console: Console, report: ScanResult, warnings: bool = True) -> None:
     """The summary; warnings=False when the mutelist warnings already went to stderr."""
     info, findings = report.info, report.findings
     console.print(
@@ -86,7 +86,7 @@ def print_summary(console: Console, report: Report, warnings: bool = True) -> No
     print_coverage(console, report.coverage)
 
 
-def print_frameworks(console: Console, report: Report) -> None:
+def print_frameworks(console: Console, report: ScanResult) -> None:
     """Compliance per framework: how many controls passed, failed, could not be assessed ..."""
     columns = (str(Status.FAIL), str(Status.UNKNOWN), str(Status.MANUAL), str(Status.MUTED),
                str(Status.PASS), NO_RESOURCES, NOT_COVERED)
@@ -104,7 +104,7 @@ def print_frameworks(console: Console, report: Report) -> None:
     console.print(table)
 
 
-def print_mutes(console: Console, report: Report, warnings: bool = True) -> None:
+def print_mutes(console: Console, report: ScanResult, warnings: bool = True) -> None:
     if report.mutes is None:
         return
     muted = report.totals.get(Status.MUTED, 0)
@@ -143,7 +143,7 @@ def print_coverage(console: Console, rows: list[CoverageRow]) -> None:
     console.print(table)
 
 
-def render_text(report: Report) -> str:
+def render_text(report: ScanResult) -> str:
     buffer = io.StringIO()
     print_summary(Console(file=buffer, width=140, no_color=True, force_terminal=False), report)
     return buffer.getvalue()
