@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from awsaudit.checks.accessanalyzer import accessanalyzer_enabled
+from awsaudit.checks.iam.accessanalyzer import accessanalyzer_enabled
 from awsaudit.model import Json, Status
 from tests.checks.cases import Case
 

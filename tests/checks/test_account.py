@@ -8,19 +8,19 @@ from typing import Any
 
 import pytest
 
-from awsaudit.checks.account import (
-    account_contact_details_current,
-    account_security_contact_registered,
-    budgets_budget_with_notification,
-    organizations_management_account_no_workloads,
-    organizations_multi_account_organization,
-)
-from awsaudit.checks.organizations import (
+from awsaudit.checks.account.organizations import (
     organizations_guardrails_on_every_account,
     organizations_integrated_services_delegated,
     organizations_ou_structure,
     organizations_policy_management_delegated,
     organizations_root_credentials_centralized,
+)
+from awsaudit.checks.account.structure import (
+    account_contact_details_current,
+    account_security_contact_registered,
+    budgets_budget_with_notification,
+    organizations_management_account_no_workloads,
+    organizations_multi_account_organization,
 )
 from awsaudit.model import Json, Status
 from tests.checks.cases import Case

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from awsaudit.checks.config_recording import config_global_resources_recorded, config_recorder_enabled
+from awsaudit.checks.logging.config import config_global_resources_recorded, config_recorder_enabled
 from awsaudit.model import Json, Status
 from tests.checks.cases import Case
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from awsaudit.checks.iam import (
+from awsaudit.checks.iam.root_and_users import (
     iam_password_policy_min_length,
     iam_password_policy_reuse,
     iam_password_policy_strong,

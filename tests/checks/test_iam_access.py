@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from awsaudit.checks import evaluate
-from awsaudit.checks.iam_access import (
+from awsaudit.checks.iam.access import (
     ec2_instance_profile_attached,
     iam_cloudshell_full_access_restricted,
     iam_resource_policies_no_public_principal,

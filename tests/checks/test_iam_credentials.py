@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from awsaudit.checks.iam_credentials import (
+from awsaudit.checks.iam.credentials import (
     iam_root_hardware_mfa,
     iam_root_not_used_recently,
     iam_server_certificate_not_expired,

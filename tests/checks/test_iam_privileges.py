@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from awsaudit.checks.iam_privileges import (
+from awsaudit.checks.iam.privileges import (
     iam_inline_policy_no_admin_privileges,
     iam_policy_no_admin_privileges,
     iam_role_cross_account_trust_restricted,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from awsaudit.checks.kms import kms_cmk_rotation_enabled
+from awsaudit.checks.logging.kms import kms_cmk_rotation_enabled
 from awsaudit.model import Json, Status
 from tests.checks.cases import Case
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from awsaudit.checks.logging_access import (
+from awsaudit.checks.logging.access_logs import logs_web_frontend_access_logging, vpc_flow_logs_enabled
+from awsaudit.checks.logging.cloudtrail import (
     cloudtrail_bucket_access_logging,
     cloudtrail_bucket_not_public,
     cloudtrail_s3_object_read_events_logged,
     cloudtrail_s3_object_write_events_logged,
-    logs_web_frontend_access_logging,
-    vpc_flow_logs_enabled,
 )
 from awsaudit.model import Json, Status
 from tests.checks.cases import Case

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from awsaudit.checks import monitoring as mon
 from awsaudit.checks._registry import Check
-from awsaudit.checks.monitoring import CONTROLS, cloudtrail_trail_cloudwatch_logs_delivery
+from awsaudit.checks.logging.cloudtrail import cloudtrail_trail_cloudwatch_logs_delivery
+from awsaudit.checks.monitoring import alarms as mon
+from awsaudit.checks.monitoring.alarms import CONTROLS
 from awsaudit.model import Json, Status
 from tests.checks.cases import Case
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from awsaudit.checks.network import (
+from awsaudit.checks.network.security_groups import (
     DATABASE_PORTS,
     VNC_PORTS,
     ec2_default_sg_restricts_all,

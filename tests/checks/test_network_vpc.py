@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from awsaudit.checks.ebs import ec2_ebs_default_encryption
-from awsaudit.checks.network_vpc import (
+from awsaudit.checks.network.vpc import (
     ec2_instance_imdsv2_required,
     ec2_nacl_no_public_admin_ports,
     vpc_peering_routes_least_access,
     vpc_s3_endpoint_used,
     world_allows,
 )
+from awsaudit.checks.storage.ebs import ec2_ebs_default_encryption
 from awsaudit.model import Json, Status
 from tests.checks.cases import Case
 

@@ -27,7 +27,7 @@ def _undeclared(paths: set[str]) -> list[str]:
 
 
 def test_paths_named_in_check_modules_are_produced() -> None:
-    named = {m.group(1) for path in CHECKS_DIR.glob("*.py") for m in LITERAL_PATH.finditer(path.read_text())}
+    named = {m.group(1) for path in CHECKS_DIR.rglob("*.py") for m in LITERAL_PATH.finditer(path.read_text())}
     assert len(named) >= 8
     assert _undeclared(named) == []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from awsaudit.checks.s3 import (
+from awsaudit.checks.s3.buckets import (
     s3_account_public_access_block,
     s3_bucket_default_encryption,
     s3_bucket_denies_unencrypted_uploads,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from awsaudit.checks.s3_hardening import (
+from awsaudit.checks.s3.hardening import (
     NO_HISTORY,
     configuration_fingerprints,
     s3_bucket_configuration_reviewed,

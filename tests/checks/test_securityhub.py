@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from awsaudit.checks.securityhub import securityhub_enabled
+from awsaudit.checks.monitoring.securityhub import securityhub_enabled
 from awsaudit.model import Status
 from tests.checks.cases import Case
 

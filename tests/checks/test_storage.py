@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from awsaudit.checks.storage import (
+from awsaudit.checks.storage.databases import (
     efs_file_system_encrypted,
     rds_instance_auto_minor_version_upgrade,
     rds_instance_multi_az,

@@ -10,7 +10,7 @@ import pytest
 from botocore.stub import Stubber
 
 from awsaudit.checks import evaluate
-from awsaudit.checks.accessanalyzer import accessanalyzer_enabled
+from awsaudit.checks.iam.accessanalyzer import accessanalyzer_enabled
 from awsaudit.collect import accessanalyzer
 from awsaudit.collect._call import Context
 from awsaudit.model import Json, Status

@@ -10,7 +10,10 @@ import boto3
 from botocore.stub import Stubber
 
 from awsaudit.checks import evaluate
-from awsaudit.checks.account import account_contact_details_current, account_security_contact_registered
+from awsaudit.checks.account.structure import (
+    account_contact_details_current,
+    account_security_contact_registered,
+)
 from awsaudit.collect import account
 from awsaudit.collect._call import Context
 from awsaudit.model import Json, Status

@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from awsaudit.checks import evaluate
-from awsaudit.checks.account import budgets_budget_with_notification
+from awsaudit.checks.account.structure import budgets_budget_with_notification
 from awsaudit.collect import budgets
 from awsaudit.collect._call import Context
 from awsaudit.model import Json, Status

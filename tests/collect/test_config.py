@@ -7,7 +7,7 @@ from collections.abc import Callable
 import boto3
 
 from awsaudit.checks import evaluate
-from awsaudit.checks.config_recording import config_global_resources_recorded, config_recorder_enabled
+from awsaudit.checks.logging.config import config_global_resources_recorded, config_recorder_enabled
 from awsaudit.collect import config
 from awsaudit.collect._call import Context
 from awsaudit.model import Json, Status

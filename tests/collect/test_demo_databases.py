@@ -8,7 +8,7 @@ from collections import defaultdict
 import boto3
 
 from awsaudit.checks import evaluate
-from awsaudit.checks.storage import (
+from awsaudit.checks.storage.databases import (
     efs_file_system_encrypted,
     rds_instance_auto_minor_version_upgrade,
     rds_instance_multi_az,

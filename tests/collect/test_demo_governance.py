@@ -8,10 +8,10 @@ from collections import defaultdict
 import boto3
 
 from awsaudit.checks import evaluate
-from awsaudit.checks.accessanalyzer import accessanalyzer_enabled
-from awsaudit.checks.config_recording import config_global_resources_recorded, config_recorder_enabled
-from awsaudit.checks.kms import kms_cmk_rotation_enabled
-from awsaudit.checks.securityhub import securityhub_enabled
+from awsaudit.checks.iam.accessanalyzer import accessanalyzer_enabled
+from awsaudit.checks.logging.config import config_global_resources_recorded, config_recorder_enabled
+from awsaudit.checks.logging.kms import kms_cmk_rotation_enabled
+from awsaudit.checks.monitoring.securityhub import securityhub_enabled
 from awsaudit.collect import accessanalyzer, config, kms, securityhub
 from awsaudit.collect._call import Context
 from awsaudit.demo import governance as demo

@@ -8,9 +8,11 @@ from collections import defaultdict
 import boto3
 import pytest
 
-from awsaudit.checks import evaluate, iam_access, iam_credentials, load_all
-from awsaudit.checks import iam as iam_checks
+from awsaudit.checks import evaluate, load_all
 from awsaudit.checks._registry import REGISTRY
+from awsaudit.checks.iam import access as iam_access
+from awsaudit.checks.iam import credentials as iam_credentials
+from awsaudit.checks.iam import root_and_users as iam_checks
 from awsaudit.collect import ec2, iam, s3
 from awsaudit.collect._call import Context
 from awsaudit.demo import REGIONS

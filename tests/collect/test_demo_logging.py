@@ -7,7 +7,7 @@ import time
 import boto3
 
 from awsaudit.checks import evaluate
-from awsaudit.checks.logging import (
+from awsaudit.checks.logging.cloudtrail import (
     cloudtrail_log_file_validation_enabled,
     cloudtrail_multi_region_trail_logging,
     cloudtrail_trail_kms_encrypted,

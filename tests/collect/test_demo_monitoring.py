@@ -26,7 +26,8 @@ def test_demo_monitoring_outcomes(ctx: Context, session: boto3.Session) -> None:
     regions = {r: {s.__name__.rsplit(".", 1)[-1]: s.collect(ctx.for_region(r)) for s in SERVICES}
                for r in REGIONS}
     assert ctx.errors == []
-    checks = [c for c in load_all().values() if c.func.__module__ == "awsaudit.checks.monitoring"]
+    checks = [c for c in load_all().values() if c.func.__module__ == "awsaudit.checks.monitoring.alarms"
+              or c.id == "cloudtrail_trail_cloudwatch_logs_delivery"]
     findings = evaluate({"accounts": {ACCOUNT: {"account_id": ACCOUNT, "regions": regions}}}, checks)
     found = {(f.check_id, f.resource.rsplit("/", 1)[-1]): (f.status, f.message) for f in findings}
     root = f"arn:aws:iam::{ACCOUNT}:root"

@@ -7,9 +7,8 @@ import time
 import boto3
 
 from awsaudit.checks import evaluate
-from awsaudit.checks.ebs import ec2_ebs_default_encryption
-from awsaudit.checks.logging_access import vpc_flow_logs_enabled
-from awsaudit.checks.network import (
+from awsaudit.checks.logging.access_logs import vpc_flow_logs_enabled
+from awsaudit.checks.network.security_groups import (
     ec2_default_sg_restricts_all,
     ec2_sg_admin_ports_company_only,
     ec2_sg_no_public_all_traffic,
@@ -19,12 +18,13 @@ from awsaudit.checks.network import (
     ec2_sg_no_public_ssh,
     ec2_sg_no_public_vnc,
 )
-from awsaudit.checks.network_vpc import (
+from awsaudit.checks.network.vpc import (
     ec2_instance_imdsv2_required,
     ec2_nacl_no_public_admin_ports,
     vpc_peering_routes_least_access,
     vpc_s3_endpoint_used,
 )
+from awsaudit.checks.storage.ebs import ec2_ebs_default_encryption
 from awsaudit.collect import ec2
 from awsaudit.collect._call import Context
 from awsaudit.demo import network as demo

@@ -7,9 +7,9 @@ import time
 import boto3
 
 from awsaudit.checks import evaluate
-from awsaudit.checks import logging_access as trail_checks
-from awsaudit.checks import s3 as s3_checks
-from awsaudit.checks import s3_hardening as hardening
+from awsaudit.checks.logging import cloudtrail as trail_checks
+from awsaudit.checks.s3 import buckets as s3_checks
+from awsaudit.checks.s3 import hardening
 from awsaudit.collect import cloudtrail, macie2, s3
 from awsaudit.collect._call import Context
 from awsaudit.demo import logging as demo_logging

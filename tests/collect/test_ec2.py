@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from awsaudit.checks import evaluate
 from awsaudit.checks._registry import REGISTRY
-from awsaudit.checks.network import ec2_sg_no_public_ssh
+from awsaudit.checks.network.security_groups import ec2_sg_no_public_ssh
 from awsaudit.collect import ec2
 from awsaudit.collect._call import Context
 from awsaudit.model import Json, Status

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import boto3
 
 from awsaudit.checks import evaluate
-from awsaudit.checks.storage import efs_file_system_encrypted
+from awsaudit.checks.storage.databases import efs_file_system_encrypted
 from awsaudit.collect import efs
 from awsaudit.collect._call import Context
 from awsaudit.model import Status

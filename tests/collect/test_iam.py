@@ -13,9 +13,11 @@ import boto3
 import pytest
 from botocore.client import BaseClient
 
-from awsaudit.checks import evaluate, iam_access, iam_credentials
-from awsaudit.checks import iam as iam_checks
+from awsaudit.checks import evaluate
 from awsaudit.checks._registry import REGISTRY
+from awsaudit.checks.iam import access as iam_access
+from awsaudit.checks.iam import credentials as iam_credentials
+from awsaudit.checks.iam import root_and_users as iam_checks
 from awsaudit.collect import iam
 from awsaudit.collect._call import Context
 from awsaudit.model import Status

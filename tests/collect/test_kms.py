@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from awsaudit.checks import evaluate
-from awsaudit.checks.kms import kms_cmk_rotation_enabled
+from awsaudit.checks.logging.kms import kms_cmk_rotation_enabled
 from awsaudit.collect import kms
 from awsaudit.collect._call import Context
 from awsaudit.model import Json, Status

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import boto3
 
 from awsaudit.checks import evaluate
-from awsaudit.checks.iam_access import iam_resource_policies_no_public_principal
+from awsaudit.checks.iam.access import iam_resource_policies_no_public_principal
 from awsaudit.collect import awslambda, sqs
 from awsaudit.collect._call import Context
 from awsaudit.model import Status

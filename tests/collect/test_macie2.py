@@ -7,7 +7,7 @@ from collections.abc import Callable
 import boto3
 
 from awsaudit.checks import evaluate
-from awsaudit.checks.s3_hardening import s3_macie_data_discovery
+from awsaudit.checks.s3.hardening import s3_macie_data_discovery
 from awsaudit.collect import macie2, s3
 from awsaudit.collect._call import Context
 from awsaudit.model import Status

@@ -5,10 +5,10 @@ from __future__ import annotations
 import boto3
 
 from awsaudit.checks import evaluate
-from awsaudit.checks.monitoring import (
+from awsaudit.checks.logging.cloudtrail import cloudtrail_trail_cloudwatch_logs_delivery
+from awsaudit.checks.monitoring.alarms import (
     IAM_POLICY_CHANGES,
     ROOT_USAGE,
-    cloudtrail_trail_cloudwatch_logs_delivery,
     cloudwatch_alarm_iam_policy_changes,
     cloudwatch_alarm_root_usage,
 )

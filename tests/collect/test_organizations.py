@@ -14,12 +14,12 @@ from botocore.client import BaseClient
 from botocore.stub import Stubber
 
 from awsaudit.checks import evaluate
-from awsaudit.checks.account import organizations_multi_account_organization
-from awsaudit.checks.organizations import (
+from awsaudit.checks.account.organizations import (
     organizations_guardrails_on_every_account,
     organizations_ou_structure,
     organizations_policy_management_delegated,
 )
+from awsaudit.checks.account.structure import organizations_multi_account_organization
 from awsaudit.collect import organizations
 from awsaudit.collect._call import Context
 from awsaudit.model import Json, Status

@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from awsaudit.checks import evaluate
-from awsaudit.checks.storage import (
+from awsaudit.checks.storage.databases import (
     rds_instance_multi_az,
     rds_instance_not_publicly_accessible,
     rds_instance_storage_encrypted,

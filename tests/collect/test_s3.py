@@ -12,7 +12,7 @@ from botocore.client import BaseClient
 from moto.server import ThreadedMotoServer
 
 from awsaudit.checks import evaluate
-from awsaudit.checks import s3 as s3_checks
+from awsaudit.checks.s3 import buckets as s3_checks
 from awsaudit.collect import s3
 from awsaudit.collect._call import Context
 from awsaudit.model import Status

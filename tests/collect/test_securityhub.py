@@ -7,7 +7,7 @@ from collections.abc import Callable
 import boto3
 
 from awsaudit.checks import evaluate
-from awsaudit.checks.securityhub import securityhub_enabled
+from awsaudit.checks.monitoring.securityhub import securityhub_enabled
 from awsaudit.collect import securityhub
 from awsaudit.collect._call import Context
 from awsaudit.model import Status

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 
 from awsaudit.checks._registry import ACCOUNT, REGISTRY, Check
 from awsaudit.checks._view import GLOBAL, AccountView
-from awsaudit.derive import derive
+from awsaudit.checks.derive import derive
 from awsaudit.frameworks import controls_by_check
 from awsaudit.model import Finding, Json, Outcome, Status
 from awsaudit.settings import DEFAULTS, Settings
@@ -18,12 +18,20 @@ from awsaudit.settings import DEFAULTS, Settings
 log = logging.getLogger(__name__)
 
 AREAS = ("account", "iam", "logging", "monitoring", "network", "s3", "storage")
-"""How reports group checks. A check module's area is its AREA constant, else its name."""
+"""How reports group checks: one subpackage per area (checks/<area>/<module>.py)."""
+NOT_CHECKS = frozenset({"derive", "filter_pattern"})
+"""Modules inside the checks package that hold helpers, not checks (besides the _private ones)."""
 
 
 def check_modules() -> list[str]:
-    """Every module of this package that holds checks (all but the _private ones)."""
-    return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+    """Every module that holds checks: `<area>.<module>` in each area package, _private and
+    helper modules left out."""
+    found = []
+    for area in AREAS:
+        package = importlib.import_module(f"{__name__}.{area}")
+        found += [f"{area}.{m.name}" for m in pkgutil.iter_modules(package.__path__)
+                  if not m.name.startswith("_") and m.name not in NOT_CHECKS]
+    return sorted(found)
 
 
 def load_all() -> dict[str, Check]:

@@ -12,7 +12,6 @@ import datetime as dt
 import inspect
 import logging
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -123,9 +122,10 @@ class Check:
 
     @property
     def area(self) -> str:
-        """How reports group the check (iam, network, s3 ...): its module's AREA, else the module name."""
-        module = sys.modules.get(self.func.__module__)
-        return str(getattr(module, "AREA", self.func.__module__.rsplit(".", 1)[-1]))
+        """How reports group the check (iam, network, s3 ...): the area package its module is in
+        (awsaudit.checks.<area>.<module>)."""
+        parts = self.func.__module__.split(".")
+        return parts[2] if len(parts) > 3 and parts[:2] == ["awsaudit", "checks"] else parts[-1]
 
     @property
     def service(self) -> str:

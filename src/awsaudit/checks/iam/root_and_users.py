@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from awsaudit.checks._credential_report import collected as _collected
-from awsaudit.checks._credential_report import flag as _flag
 from awsaudit.checks._registry import Missing, check, need
+from awsaudit.checks.iam._credential_report import collected as _collected
+from awsaudit.checks.iam._credential_report import flag as _flag
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, ok, unknown
 from awsaudit.settings import Settings
 

@@ -2,17 +2,17 @@
 
 Each alarm control is data: the sample CloudTrail events its metric filter must catch and the
 normal activity it must not. The chain (trail, log group, filter, alarm, topic, subscriber) is
-followed in awsaudit.checks._alarm_chain, where the filter patterns are parsed and evaluated.
+followed in awsaudit.checks.monitoring._alarm_chain, where the filter patterns are parsed and evaluated.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from awsaudit.checks._alarm_chain import AlarmControl, Sample, alarm_chain, delivery_problem, remediation
 from awsaudit.checks._registry import ACCOUNT, check
 from awsaudit.checks._view import AccountView
-from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, ok
+from awsaudit.checks.monitoring._alarm_chain import AlarmControl, Sample, alarm_chain, remediation
+from awsaudit.model import Json, Objective, Outcome, Severity
 
 SAMPLE_ACCOUNT = "111122223333"
 USER: Json = {"type": "IAMUser", "principalId": "AIDASAMPLEUSERID", "accountId": SAMPLE_ACCOUNT,
@@ -186,48 +186,6 @@ CONTROLS: tuple[AlarmControl, ...] = (
     ORGANIZATIONS_CHANGES,
 )
 """In CIS v7.0 order, 5.1 to 5.15."""
-
-
-# --- LOG-4
-
-
-@check(
-    "cloudtrail_trail_cloudwatch_logs_delivery",
-    title="CloudTrail trail delivers its events to CloudWatch Logs",
-    severity=Severity.MEDIUM,
-    objective=Objective.INTEGRITY,
-    over="cloudtrail.trails",
-    remediation=Remediation(
-        console=(
-            "Open CloudTrail > Trails > the trail > CloudWatch Logs > Edit.",
-            "Enable CloudWatch Logs, choose (or create) a log group and let CloudTrail create the IAM role "
-            "it needs to write there; save.",
-            "Check the trail's status page: it shows the last successful delivery and any delivery error.",
-        ),
-        cli="aws cloudtrail update-trail --name {name} --cloud-watch-logs-log-group-arn {log_group_arn} "
-            "--cloud-watch-logs-role-arn {role_arn}",
-        terraform='resource "aws_cloudtrail" "main" {\n'
-                  "  # ...\n"
-                  '  cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.cloudtrail.arn}:*"\n'
-                  "  cloud_watch_logs_role_arn  = aws_iam_role.cloudtrail_to_cloudwatch.arn\n"
-                  "}",
-    ),
-)
-def cloudtrail_trail_cloudwatch_logs_delivery(trail: Json) -> Outcome:
-    """Log files in S3 are for investigation after the fact; only events streamed to CloudWatch Logs
-    can drive metric filters and alarms that tell someone within minutes that the root user signed in
-    or a trail was stopped. A configured log group whose delivery fails (deleted group, broken role)
-    is as silent as none."""
-    problem = delivery_problem(trail)
-    evidence = {k: trail.get(k) for k in ("CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn")}
-    status = trail.get("Status")
-    if isinstance(status, dict):
-        evidence.update({k: status.get(k) for k in ("LatestCloudWatchLogsDeliveryTime",
-                                                    "LatestCloudWatchLogsDeliveryError")})
-    if problem is not None:
-        return fail(f"Trail {trail.get('Name')}: {problem}", evidence=evidence)
-    return ok(f"Trail {trail.get('Name')} delivers to CloudWatch Logs without delivery errors",
-              evidence=evidence)
 
 
 # --- CIS 5.1-5.15 (MON-1..6): one check per alarm topic

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from awsaudit.checks._organization import is_management, limited, organizations_data, summary
 from awsaudit.checks._registry import ACCOUNT, Missing, check, need
 from awsaudit.checks._view import AccountView
+from awsaudit.checks.account._organization import is_management, limited, organizations_data, summary
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, manual, ok
 
 # --- ACCT-1 ---------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Logging checks for access records: VPC flow logs, S3 object-level events in CloudTrail, the trail
-bucket's own protection and access log, and access logs of web front-ends."""
+"""CloudTrail checks (LOG-1 to LOG-4, CIS 4.1-4.5, 4.8, 4.9): a multi-region trail logging all
+management events, its encryption and validation, its bucket kept private and access-logged, its
+delivery to CloudWatch Logs, and S3 object-level data events."""
 
 from __future__ import annotations
 
@@ -7,80 +8,246 @@ import re
 
 from awsaudit.checks._registry import ACCOUNT, Missing, check, need, worst
 from awsaudit.checks._view import AccountView
-from awsaudit.checks.logging import READ, READ_WRITE_TYPE, WRITE, read_write_types
-from awsaudit.checks.network_vpc import regional
-from awsaudit.checks.s3 import s3_bucket_no_public_read
-from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, Status, fail, manual, ok, unknown
+from awsaudit.checks.s3.buckets import s3_bucket_no_public_read
+from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, Status, fail, ok, unknown
 
-AREA = "logging"
+READ, WRITE = "read", "write"
+BOTH = frozenset({READ, WRITE})
+READ_WRITE_TYPE = {"All": BOTH, "ReadOnly": frozenset({READ}), "WriteOnly": frozenset({WRITE})}
+READ_ONLY_VALUE = {"true": READ, "false": WRITE}
 
 S3_OBJECT = "AWS::S3::Object"
 ALL_BUCKETS = re.compile(r"^arn:[a-z-]+:s3(:::)?$")
 """The DataResources value (and advanced resources.ARN prefix) meaning "every bucket": arn:aws:s3[:::]."""
 
 
-# --- LOG-6 / CIS 4.7: VPC flow logs ---------------------------------------------------------------
+def _management_events(trail: Json) -> tuple[frozenset[str], Json]:
+    """Which management events (read, write) the trail's selectors log, and the selectors as evidence.
 
-def _interface_count(vpc: Json, account: Json) -> int | None:
-    """Network interfaces in the VPC (None when unknown): context for the message, never the verdict."""
-    try:
-        interfaces = regional(vpc, account, "ec2", "network_interfaces")
-    except Missing:
-        return None
-    return sum(1 for i in interfaces if i.get("VpcId") == vpc.get("VpcId"))
+    With no selector at all a trail logs every management event, read and write
+    (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_EventSelector.html).
+    Sources excluded from management events (KMS, RDS Data API) are tolerated: AWS offers
+    exactly those exclusions to cut volume, and CIS 4.1 does not count them against the trail.
+    """
+    basic = need(trail, "EventSelectors") or []
+    advanced = need(trail, "AdvancedEventSelectors") or []
+    if not basic and not advanced:
+        return BOTH, {"EventSelectors": "none: AWS logs all management events by default"}
+    covered: set[str] = set()
+    for selector in basic:
+        if selector.get("IncludeManagementEvents", True):
+            covered |= READ_WRITE_TYPE.get(selector.get("ReadWriteType", "All"), frozenset())
+    for selector in advanced:
+        covered |= _advanced_management_events(selector.get("FieldSelectors", []))
+    evidence = {"EventSelectors": basic} if basic else {"AdvancedEventSelectors": advanced}
+    return frozenset(covered), evidence
+
+
+def _advanced_management_events(fields: list[Json]) -> frozenset[str]:
+    """Advanced selectors AND their field conditions: eventCategory picks management, readOnly narrows."""
+    by_field = {f.get("Field"): f for f in fields}
+    category = by_field.get("eventCategory", {})
+    if "Management" not in category.get("Equals", []):
+        return frozenset()
+    return read_write_types(by_field.get("readOnly"))
+
+
+def read_write_types(read_only: Json | None) -> frozenset[str]:
+    """What an advanced selector's readOnly field condition keeps: reads, writes or both."""
+    if read_only is None:
+        return BOTH
+    if "Equals" in read_only:
+        return frozenset(READ_ONLY_VALUE[v] for v in read_only["Equals"] if v in READ_ONLY_VALUE)
+    if "NotEquals" in read_only:
+        return BOTH - {READ_ONLY_VALUE[v] for v in read_only["NotEquals"] if v in READ_ONLY_VALUE}
+    return frozenset()
+
+
+def _summary(region: str, trail: Json) -> Json:
+    """What the auditor needs to see about a trail that did not qualify (evidence only)."""
+    status = trail.get("Status")
+    return {
+        "Name": trail.get("Name"),
+        "HomeRegion": trail.get("HomeRegion", region),
+        "IsMultiRegionTrail": trail.get("IsMultiRegionTrail"),
+        "IsOrganizationTrail": trail.get("IsOrganizationTrail"),
+        "IsLogging": status.get("IsLogging") if isinstance(status, dict) else "not collected",
+    }
 
 
 @check(
-    "vpc_flow_logs_enabled",
-    title="VPC flow logs are enabled for the VPC",
-    severity=Severity.MEDIUM,
+    "cloudtrail_multi_region_trail_logging",
+    title="A multi-region CloudTrail trail is logging all management events",
+    severity=Severity.HIGH,
     objective=Objective.INTEGRITY,
-    over="ec2.vpcs",
+    over=ACCOUNT,
     remediation=Remediation(
         console=(
-            "VPC console > Your VPCs > select {VpcId} > Flow logs > Create flow log",
-            "Filter: All (at least Reject); destination: a CloudWatch Logs group (with an IAM role that "
-            "vpc-flow-logs.amazonaws.com can assume) or an S3 bucket",
-            "Create; check after a few minutes that the flow log's status is Active and delivery succeeds",
+            "Open CloudTrail > Trails and choose Create trail (or edit an existing trail).",
+            "Enable the trail for all regions (and for the organization, from the management account).",
+            "Under Management events choose Read and Write.",
+            "Save, and make sure the trail's logging status is On.",
         ),
-        cli="aws ec2 create-flow-logs --resource-type VPC --resource-ids {VpcId} --traffic-type ALL "
-            "--log-destination-type s3 --log-destination arn:aws:s3:::FLOW_LOG_BUCKET/",
-        terraform='resource "aws_flow_log" "vpc" {\n'
-                  "  vpc_id               = aws_vpc.main.id\n"
-                  '  traffic_type         = "ALL"\n'
-                  '  log_destination_type = "s3"\n'
-                  "  log_destination      = aws_s3_bucket.flow_logs.arn\n"
+        cli="aws cloudtrail create-trail --name org-trail --s3-bucket-name {bucket} "
+            "--is-multi-region-trail --enable-log-file-validation && "
+            "aws cloudtrail start-logging --name org-trail",
+        terraform='resource "aws_cloudtrail" "main" {\n'
+                  '  name                          = "org-trail"\n'
+                  "  s3_bucket_name                = aws_s3_bucket.trail.id\n"
+                  "  is_multi_region_trail         = true\n"
+                  "  include_global_service_events = true\n"
+                  "  enable_logging                = true\n"
                   "}",
     ),
 )
-def vpc_flow_logs_enabled(vpc: Json, account: Json) -> Outcome:
-    """Flow logs are the only record of which addresses talked to which, on which ports: without
-    them an intrusion, a port scan or data leaving through an unexpected path cannot be traced or
-    scoped afterwards (LOG-6, CIS 4.7).
+def cloudtrail_multi_region_trail_logging(account: Json, view: AccountView) -> Outcome:
+    """Without a trail that records management events in every region, API activity in a region
+    nobody watches (where an attacker would start crypto-mining or stage data) leaves no record,
+    and an incident can be neither detected nor investigated. Read events matter as much as writes:
+    reconnaissance (List*, Describe*, GetSecretValue) is often the first sign of compromise."""
+    seen: list[Json] = []
+    trails, gaps = view.items("cloudtrail.trails")
+    for region, trail in trails:
+        seen.append(_summary(region, trail))
+        if not trail.get("IsMultiRegionTrail"):
+            continue
+        try:
+            status = need(trail, "Status")
+            if not status.get("IsLogging"):
+                continue
+            covered, selectors = _management_events(trail)
+        except Missing as missing:
+            gaps.append(f"{region}: trail {trail.get('Name')}: {missing}")
+            continue
+        if covered >= BOTH:
+            return ok(f"Trail {trail.get('Name')} logs management events (read and write) "
+                      "in every region",
+                      evidence={**_summary(region, trail), **selectors})
+        seen[-1]["ManagementEvents"] = sorted(covered) or "none"
+    if gaps:
+        raise Missing("cloudtrail.trails", "; ".join(gaps))
+    if not seen:
+        return fail("No CloudTrail trail exists in any region", evidence={"trails": []})
+    return fail("No trail is multi-region, logging and recording read and write management events",
+                evidence={"trails": seen})
 
-    A flow log on the VPC itself counts (subnet or interface flow logs cover only part of it);
-    it must be active and not failing delivery. Any traffic type (ALL, REJECT, ACCEPT) passes and
-    is shown. Every VPC is judged, also an unused one: the message says whether it holds network
-    interfaces (deleting an unused default VPC is also a fix).
+
+@check(
+    "cloudtrail_trail_kms_encrypted",
+    title="CloudTrail trail logs are encrypted with a KMS customer-managed key",
+    severity=Severity.MEDIUM,
+    objective=Objective.CONFIDENTIALITY,
+    over="cloudtrail.trails",
+    remediation=Remediation(
+        console=(
+            "Create (or choose) a customer-managed KMS key whose key policy lets "
+            "cloudtrail.amazonaws.com encrypt and the auditors decrypt.",
+            "Open CloudTrail > Trails > the trail > General details > Edit.",
+            "Enable Log file SSE-KMS encryption and select the key; save.",
+        ),
+        cli="aws cloudtrail update-trail --name {name} --kms-key-id alias/cloudtrail",
+        terraform='resource "aws_cloudtrail" "main" {\n'
+                  "  # ...\n"
+                  "  kms_key_id = aws_kms_key.cloudtrail.arn\n"
+                  "}",
+    ),
+)
+def cloudtrail_trail_kms_encrypted(trail: Json) -> Outcome:
+    """Trail logs hold the account's whole API history (who did what, from where). With SSE-KMS,
+    reading them takes kms:Decrypt on a key whose policy the security team controls, so read
+    access to the bucket alone no longer exposes them, and every decryption is itself logged."""
+    key = need(trail, "KmsKeyId")
+    if key:
+        return ok("Log files are encrypted with a KMS key", evidence={"KmsKeyId": key})
+    return fail("Log files are not encrypted with a KMS key (only S3-managed encryption)",
+                evidence={"KmsKeyId": key})
+
+
+@check(
+    "cloudtrail_log_file_validation_enabled",
+    title="CloudTrail trail has log file integrity validation enabled",
+    severity=Severity.MEDIUM,
+    objective=Objective.INTEGRITY,
+    over="cloudtrail.trails",
+    remediation=Remediation(
+        console=(
+            "Open CloudTrail > Trails > the trail > General details > Edit.",
+            "Under Additional settings enable Log file validation; save.",
+        ),
+        cli="aws cloudtrail update-trail --name {name} --enable-log-file-validation",
+        terraform='resource "aws_cloudtrail" "main" {\n'
+                  "  # ...\n"
+                  "  enable_log_file_validation = true\n"
+                  "}",
+    ),
+)
+def cloudtrail_log_file_validation_enabled(trail: Json) -> Outcome:
+    """An intruder who can write to the trail bucket can delete or edit the log files that record
+    their actions. With validation on, CloudTrail delivers signed hourly digests, so any deleted or
+    altered log file is detectable (`aws cloudtrail validate-logs`) and the logs hold up as evidence."""
+    enabled = need(trail, "LogFileValidationEnabled")
+    evidence = {"LogFileValidationEnabled": enabled}
+    if enabled:
+        return ok("Log file validation is enabled", evidence=evidence)
+    return fail("Log file validation is disabled", evidence=evidence)
+
+
+def delivery_problem(trail: Json) -> str | None:
+    """Why the trail does not deliver to CloudWatch Logs, or None when it does.
+
+    DescribeTrails leaves CloudWatchLogsLogGroupArn out when it is not configured, so for a
+    collected trail an absent key means "not configured". A delivery error (a deleted log group, a
+    role CloudTrail can no longer assume) means nothing arrives, whatever the configuration says.
     """
-    vpc_id = vpc.get("VpcId")
-    logs = [f for f in regional(vpc, account, "ec2", "flow_logs") if f.get("ResourceId") == vpc_id]
-    evidence = {"VpcId": vpc_id, "IsDefault": vpc.get("IsDefault"), "FlowLogs": [
-        {key: f.get(key) for key in ("FlowLogId", "FlowLogStatus", "TrafficType", "LogDestinationType",
-                                     "LogDestination", "LogGroupName", "DeliverLogsStatus")} for f in logs]}
-    active = [f for f in logs if f.get("FlowLogStatus", "ACTIVE") == "ACTIVE"]
-    delivering = [f for f in active if f.get("DeliverLogsStatus") != "FAILED"]
-    if delivering:
-        first = delivering[0]
-        return ok(f"Flow log {first.get('FlowLogId')} records {first.get('TrafficType')} traffic",
-                  evidence=evidence)
-    if active:
-        return fail(f"Flow log {active[0].get('FlowLogId')} fails to deliver: "
-                    f"{active[0].get('DeliverLogsErrorMessage', 'no reason given')}", evidence=evidence)
-    count = _interface_count(vpc, account)
-    use = ("" if count is None else
-           f" ({count} network interface(s) in it)" if count else " (no network interface: unused)")
-    return fail(f"No active flow log on the VPC{use}", evidence={**evidence, "NetworkInterfaces": count})
+    if not trail.get("CloudWatchLogsLogGroupArn"):
+        return "no CloudWatch Logs log group is configured"
+    error = need(trail, "Status").get("LatestCloudWatchLogsDeliveryError")
+    if error:
+        return f"delivery to CloudWatch Logs fails ({error})"
+    return None
+
+
+# --- LOG-4
+
+
+@check(
+    "cloudtrail_trail_cloudwatch_logs_delivery",
+    title="CloudTrail trail delivers its events to CloudWatch Logs",
+    severity=Severity.MEDIUM,
+    objective=Objective.INTEGRITY,
+    over="cloudtrail.trails",
+    remediation=Remediation(
+        console=(
+            "Open CloudTrail > Trails > the trail > CloudWatch Logs > Edit.",
+            "Enable CloudWatch Logs, choose (or create) a log group and let CloudTrail create the IAM role "
+            "it needs to write there; save.",
+            "Check the trail's status page: it shows the last successful delivery and any delivery error.",
+        ),
+        cli="aws cloudtrail update-trail --name {name} --cloud-watch-logs-log-group-arn {log_group_arn} "
+            "--cloud-watch-logs-role-arn {role_arn}",
+        terraform='resource "aws_cloudtrail" "main" {\n'
+                  "  # ...\n"
+                  '  cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.cloudtrail.arn}:*"\n'
+                  "  cloud_watch_logs_role_arn  = aws_iam_role.cloudtrail_to_cloudwatch.arn\n"
+                  "}",
+    ),
+)
+def cloudtrail_trail_cloudwatch_logs_delivery(trail: Json) -> Outcome:
+    """Log files in S3 are for investigation after the fact; only events streamed to CloudWatch Logs
+    can drive metric filters and alarms that tell someone within minutes that the root user signed in
+    or a trail was stopped. A configured log group whose delivery fails (deleted group, broken role)
+    is as silent as none."""
+    problem = delivery_problem(trail)
+    evidence = {k: trail.get(k) for k in ("CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn")}
+    status = trail.get("Status")
+    if isinstance(status, dict):
+        # The last delivery time changes with every event: it would make the evidence differ on
+        # every scan. The error (or its absence) is what decides.
+        evidence["LatestCloudWatchLogsDeliveryError"] = status.get("LatestCloudWatchLogsDeliveryError")
+    if problem is not None:
+        return fail(f"Trail {trail.get('Name')}: {problem}", evidence=evidence)
+    return ok(f"Trail {trail.get('Name')} delivers to CloudWatch Logs without delivery errors",
+              evidence=evidence)
 
 
 # --- LOG-2 / CIS 4.4: the trail bucket ------------------------------------------------------------
@@ -305,52 +472,3 @@ def cloudtrail_s3_object_read_events_logged(account: Json, view: AccountView) ->
     without read data events a leak cannot be confirmed, scoped to objects or attributed to a
     principal (CIS 4.9). Basic and advanced selectors both count, as for writes."""
     return _s3_object_events(view, READ)
-
-
-# --- CIS 4.10: web front-ends ---------------------------------------------------------------------
-
-def _load_balancers(view: AccountView) -> dict[str, list[str]]:
-    """Load balancers seen through their network interfaces ("ELB app/NAME/ID"), per region."""
-    found: dict[str, list[str]] = {}
-    for region, interface in view.all("ec2.network_interfaces"):
-        description = str(interface.get("Description", ""))
-        if description.startswith("ELB "):
-            found.setdefault(region, []).append(description.removeprefix("ELB "))
-    return {region: sorted(set(names)) for region, names in found.items()}
-
-
-@check(
-    "logs_web_frontend_access_logging",
-    title="Web front-ends (CloudFront, load balancers, API Gateway) have access logging enabled",
-    severity=Severity.MEDIUM,
-    objective=Objective.INTEGRITY,
-    over=ACCOUNT,
-    remediation=Remediation(
-        console=(
-            "EC2 > Load Balancers > select each > Attributes > Edit: Access logs on, to an S3 bucket",
-            "CloudFront > Distributions > each > Logging: standard logging on (or real-time logs)",
-            "API Gateway > APIs > each stage > Logs and tracing: access logging on, to a log group",
-        ),
-        cli="aws elbv2 modify-load-balancer-attributes --load-balancer-arn LB_ARN --attributes "
-            "Key=access_logs.s3.enabled,Value=true Key=access_logs.s3.bucket,Value=ACCESS_LOG_BUCKET",
-        terraform='resource "aws_lb" "web" {\n'
-                  "  # ...\n"
-                  "  access_logs {\n"
-                  "    bucket  = aws_s3_bucket.access_logs.id\n"
-                  "    enabled = true\n"
-                  "  }\n"
-                  "}",
-    ),
-)
-def logs_web_frontend_access_logging(account: Json, view: AccountView) -> Outcome:
-    """Access logs of the internet-facing entry points record every request with client address,
-    path, status and user agent: the evidence for web attacks, credential stuffing and abuse that
-    CloudTrail never sees (CIS 4.10). Their settings (load balancer attributes, CloudFront and API
-    Gateway configuration) are not collected yet, so this is for the auditor to review; the load
-    balancers seen in the VPCs (through their network interfaces) are listed as a starting point."""
-    balancers = _load_balancers(view)
-    seen = "; ".join(f"{region}: {', '.join(names)}" for region, names in balancers.items())
-    return manual("Review access logging on every load balancer"
-                  + (f" ({seen})" if seen else " (none seen in the VPCs)")
-                  + ", CloudFront distribution and API Gateway stage (not collected by this scan)",
-                  evidence={"LoadBalancers": balancers})

@@ -5,8 +5,6 @@ from __future__ import annotations
 from awsaudit.checks._registry import check, need
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, ok
 
-AREA = "logging"
-
 
 def _not_applicable(meta: Json) -> str | None:
     """Why automatic rotation does not apply to this key, or None when it does.

@@ -5,8 +5,6 @@ from __future__ import annotations
 from awsaudit.checks._registry import check, need
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, ok
 
-AREA = "monitoring"
-
 
 @check(
     "securityhub_enabled",

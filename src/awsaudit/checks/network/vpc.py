@@ -11,8 +11,6 @@ from awsaudit.checks._registry import check, need
 from awsaudit.checks._view import AccountView
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, manual, ok
 
-AREA = "network"
-
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 NACL_ADMIN_PORTS: Mapping[int, str] = {22: "SSH", 3389: "RDP"}

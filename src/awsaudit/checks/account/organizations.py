@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
-from awsaudit.checks._organization import (
+from awsaudit.checks._registry import Missing, check, need
+from awsaudit.checks.account._organization import (
     RCP,
     SCP,
     ancestry,
@@ -21,10 +22,7 @@ from awsaudit.checks._organization import (
     path_name,
     statements_of,
 )
-from awsaudit.checks._registry import Missing, check, need
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, manual, ok
-
-AREA = "account"
 
 POLICY_MANAGEMENT = ("createpolicy", "updatepolicy", "deletepolicy", "attachpolicy", "detachpolicy")
 """Organizations actions that manage policies: what a delegated policy administrator must be granted."""

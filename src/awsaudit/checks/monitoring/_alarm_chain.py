@@ -3,8 +3,8 @@
 An alert on (say) IAM policy changes works only if every link holds: a multi-region trail that is
 logging all management events delivers to a CloudWatch Logs log group; a metric filter on that
 group really matches the events (decided by evaluating its parsed pattern on sample events, see
-awsaudit.filter_pattern); a CloudWatch alarm in the group's region watches the filter's metric and
-has an enabled action to an SNS topic; the topic has a confirmed subscriber. The first complete
+checks/monitoring/filter_pattern.py); a CloudWatch alarm in the group's region watches the filter's
+metric and has an enabled action to an SNS topic; the topic has a confirmed subscriber. The first complete
 chain passes. Otherwise the failure names the link that is missing on the chain that got
 furthest, and any data we could not read on the way makes the result UNKNOWN instead.
 """
@@ -17,8 +17,8 @@ from typing import Any
 
 from awsaudit.checks._registry import Missing, need
 from awsaudit.checks._view import AccountView
-from awsaudit.checks.logging import BOTH, _management_events
-from awsaudit.filter_pattern import Pattern, PatternError, parse
+from awsaudit.checks.logging.cloudtrail import BOTH, _management_events, delivery_problem
+from awsaudit.checks.monitoring.filter_pattern import Pattern, PatternError, parse
 from awsaudit.model import Json, Outcome, Remediation, fail, ok
 
 NAMESPACE = "CISBenchmark"
@@ -95,21 +95,6 @@ def coverage(pattern: str, control: AlarmControl) -> Coverage:
         missed=tuple(s.label for s in control.catch if not parsed.matches(s.event)),
         overbroad=tuple(s.label for s in control.ignore if parsed.matches(s.event)),
     )
-
-
-def delivery_problem(trail: Json) -> str | None:
-    """Why the trail does not deliver to CloudWatch Logs, or None when it does.
-
-    DescribeTrails leaves CloudWatchLogsLogGroupArn out when it is not configured, so for a
-    collected trail an absent key means "not configured". A delivery error (a deleted log group, a
-    role CloudTrail can no longer assume) means nothing arrives, whatever the configuration says.
-    """
-    if not trail.get("CloudWatchLogsLogGroupArn"):
-        return "no CloudWatch Logs log group is configured"
-    error = need(trail, "Status").get("LatestCloudWatchLogsDeliveryError")
-    if error:
-        return f"delivery to CloudWatch Logs fails ({error})"
-    return None
 
 
 def remediation(control: AlarmControl) -> Remediation:

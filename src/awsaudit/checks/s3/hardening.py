@@ -18,8 +18,6 @@ from awsaudit.iam.resource_policy import (
 )
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, manual, ok, unknown
 
-AREA = "s3"
-
 INSECURE_TRANSPORT = (frozenset({"bool", "boolifexists"}), "aws:securetransport", ["false"])
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from awsaudit.checks._registry import check, need
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, ok
 
-AREA = "iam"
-
 EXTERNAL_ACCESS = frozenset({"ACCOUNT", "ORGANIZATION"})
 """Analyzer types that report access from outside the zone of trust; the *_UNUSED_ACCESS and
 *_INTERNAL_ACCESS types answer other questions (CIS 2.18 is about external access)."""

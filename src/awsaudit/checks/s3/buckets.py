@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from awsaudit.checks._registry import check, need
-from awsaudit.derive import BLOCK_FIELDS, EFFECTIVE
+from awsaudit.checks.derive import BLOCK_FIELDS, EFFECTIVE
 from awsaudit.iam.resource_policy import (
     covers_every_object,
     denies_action,

@@ -6,13 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
-from awsaudit.checks._credential_report import flag, iam_data
 from awsaudit.checks._registry import ACCOUNT, Missing, check, need
 from awsaudit.checks._view import AccountView
+from awsaudit.checks.iam._credential_report import flag, iam_data
 from awsaudit.iam.resource_policy import public_statements
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, manual, ok, unknown
-
-AREA = "iam"
 
 SUPPORT_POLICY = "AWSSupportAccess"
 CLOUDSHELL_POLICY = "AWSCloudShellFullAccess"

@@ -16,8 +16,6 @@ from awsaudit.iam.trust import Grant, grants
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, ok, unknown
 from awsaudit.settings import Settings
 
-AREA = "iam"
-
 COLLECTIONS = ("users", "groups", "roles", "policies")
 
 def _iam(account: Json) -> Json:

@@ -7,8 +7,6 @@ from awsaudit.checks._registry import ACCOUNT, Missing, check, need
 from awsaudit.checks._view import AccountView
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, ok
 
-AREA = "logging"
-
 ALL_SUPPORTED = "ALL_SUPPORTED_RESOURCE_TYPES"
 INCLUSION = "INCLUSION_BY_RESOURCE_TYPES"
 EXCLUSION = "EXCLUSION_BY_RESOURCE_TYPES"

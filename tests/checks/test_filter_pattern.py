@@ -6,8 +6,8 @@ import contextlib
 
 import pytest
 
-from awsaudit.checks._alarm_chain import coverage
-from awsaudit.checks.monitoring import (
+from awsaudit.checks.monitoring._alarm_chain import coverage
+from awsaudit.checks.monitoring.alarms import (
     CLOUDTRAIL_CHANGES,
     CMK_DISABLE_OR_DELETION,
     CONFIG_CHANGES,
@@ -26,7 +26,7 @@ from awsaudit.checks.monitoring import (
     VPC_CHANGES,
     AlarmControl,
 )
-from awsaudit.filter_pattern import JsonPattern, PatternError, TermPattern, matches, parse
+from awsaudit.checks.monitoring.filter_pattern import JsonPattern, PatternError, TermPattern, matches, parse
 from awsaudit.model import Json
 
 # The recommended patterns as the CIS benchmark prints them (spacing, quoting and all).

@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from awsaudit.checks._credential_report import (
+from awsaudit.checks._registry import Missing, check, need
+from awsaudit.checks.iam._credential_report import (
     Unclear,
     as_of,
     cell_date,
@@ -23,11 +24,8 @@ from awsaudit.checks._credential_report import (
     snapshot_time,
     timestamp,
 )
-from awsaudit.checks._registry import Missing, check, need
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, ok, unknown
 from awsaudit.settings import Settings
-
-AREA = "iam"
 
 KEYS = (1, 2)
 """An IAM user (and root) has at most two access keys: the report's access_key_1_* and _2_* columns."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from awsaudit.derive import derive
+from awsaudit.checks.derive import derive
 
 ALL_OFF = {"BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
            "RestrictPublicBuckets": False}

@@ -1,0 +1,1 @@
+"""Network checks (NET-1..5, CIS 6.x): security groups, NACLs, routes and endpoints, instance metadata."""
