@@ -5,7 +5,7 @@
 
 Per size: a fresh moto server in its own process (behind benchmarks.latency_server), an account
 generated through it without latency, its inventory surveyed, then for each latency and
-concurrency given: the counters reset and one scan (awsaudit.scan.scan_account, every registered
+concurrency given: the counters reset and one scan (awsaudit.collect.scan.scan_account, every registered
 collector) in a process of its own, so that its peak RSS is the scanner's alone. Printed: wall
 time against the bound (minimum calls x latency / concurrency), API calls against the minimum
 the inventory needs (benchmarks.minimum), peak RSS, and the calls by service (by operation with
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from awsaudit.collect import COLLECTORS
-from awsaudit.scan import ScanOptions
+from awsaudit.collect.scan import ScanOptions
 from benchmarks.accounts import SIZES, Size, generate, survey
 from benchmarks.minimum import Minimum, minimum
 

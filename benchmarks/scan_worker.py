@@ -52,7 +52,7 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
 
     import boto3  # noqa: PLC0415  (imported after the environment is set: boto3 reads it once)
 
-    from awsaudit.scan import ScanOptions, scan_account  # noqa: PLC0415
+    from awsaudit.collect.scan import ScanOptions, scan_account  # noqa: PLC0415
 
     rss_ready = _current_rss_mb()
     session = boto3.Session(region_name=job["regions"][0])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from awsaudit.checks import evaluate
 from awsaudit.checks._registry import Check, need
+from awsaudit.cli.exit_codes import exit_code
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, Status, ok
-from awsaudit.outcome import exit_code
 
 
 def make_check(func: object, over: str = "ec2.security_groups") -> Check:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from awsaudit.cli.exit_codes import EXIT_FINDINGS, EXIT_OK, exit_code
 from awsaudit.model import Finding, Objective, Severity, Status
-from awsaudit.mutelist import MutelistError, apply, load, parse, resource_tags
-from awsaudit.outcome import EXIT_FINDINGS, EXIT_OK, exit_code
+from awsaudit.report.mutelist import MutelistError, apply, load, parse, resource_tags
 
 TODAY = dt.date(2026, 5, 1)
 SG = "arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0bastion"

@@ -10,7 +10,7 @@ from botocore.stub import Stubber
 
 from awsaudit.collect import COLLECTORS
 from awsaudit.collect._call import Context
-from awsaudit.scan import ScanOptions, enabled_regions, scan_account
+from awsaudit.collect.scan import ScanOptions, enabled_regions, scan_account
 
 
 def test_disabled_opt_in_regions_are_reported_not_scanned(aws_credentials: None) -> None:

@@ -14,8 +14,8 @@ import pytest
 from botocore.client import BaseClient
 
 from awsaudit.collect import iam_action, required_actions
+from awsaudit.collect.scan import ScanOptions, scan_account
 from awsaudit.demo import REGIONS, build_account, simulated_aws
-from awsaudit.scan import ScanOptions, scan_account
 
 READ_ONLY = re.compile(r"^(List|Get|Describe|View|GenerateCredentialReport$)")
 

@@ -23,6 +23,7 @@ from moto.server import ThreadedMotoServer
 
 from awsaudit.collect import COLLECTORS
 from awsaudit.collect._call import Context
+from awsaudit.collect.scan import ScanOptions, scan_account
 from awsaudit.collect.task import (
     CollectTask,
     CredentialSource,
@@ -32,7 +33,6 @@ from awsaudit.collect.task import (
     run_task,
 )
 from awsaudit.model import Json
-from awsaudit.scan import ScanOptions, scan_account
 from tests.conftest import ACCOUNT, REGION
 
 P = ParamSpec("P")

@@ -201,7 +201,7 @@ def test_interrupted_scan_saves_what_was_collected(moto_server: str, tmp_path: P
     def progress(description: str, done: int, total: int) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("awsaudit.cli.progress_bar", lambda quiet: _Yield(progress))
+    monkeypatch.setattr("awsaudit.cli.audit.progress_bar", lambda quiet: _Yield(progress))
     out = tmp_path / "partial.json.gz"
     result = CliRunner().invoke(main, ["collect", "--region", "eu-west-1", "-o", str(out), "-q"])
     assert result.exit_code == 130

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from moto import mock_aws
 
 from awsaudit import snapshot
-from awsaudit.iam.cli import iam
-from awsaudit.scan import ScanOptions, scan_account
+from awsaudit.cli.iam import iam
+from awsaudit.collect.scan import ScanOptions, scan_account
 
 ID = "123456789012"
 ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"

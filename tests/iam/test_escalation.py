@@ -15,12 +15,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from awsaudit.collect.scan import ScanOptions, scan_account
 from awsaudit.iam.duties import duties
 from awsaudit.iam.escalation import ADMIN, Analysis, analyse
 from awsaudit.iam.methods import METHODS, Method
 from awsaudit.iam.principals import IamAccount, build
 from awsaudit.model import Json
-from awsaudit.scan import ScanOptions, scan_account
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"

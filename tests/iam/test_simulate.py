@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from awsaudit.iam.cli import iam
+from awsaudit.cli.iam import iam
 from awsaudit.iam.methods import METHODS
 
 ID = "123456789012"

@@ -9,8 +9,8 @@ from typing import Any
 
 from awsaudit.checks import evaluate
 from awsaudit.model import Finding, Objective, Severity, Status
-from awsaudit.mutelist import parse
 from awsaudit.report import ScanResult, scan_result
+from awsaudit.report.mutelist import parse
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"

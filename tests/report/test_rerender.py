@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from awsaudit import snapshot
 from awsaudit.checks import evaluate, load_all
 from awsaudit.cli import main
-from awsaudit.mutelist import parse
 from awsaudit.report import FORMATS, ScanBuilder, scan_result
 from awsaudit.report.json_report import load
+from awsaudit.report.mutelist import parse
 from tests.report.hostile import MUTELIST, SCRIPT, hostile_snapshot
 
 WHEN = "2026-05-01T09:00:00+00:00"

@@ -14,13 +14,14 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
+from awsaudit.checks._missing import Missing, need, reason
+from awsaudit.checks._view import AccountView
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, Status
 from awsaudit.settings import DEFAULTS, Settings
 
-if TYPE_CHECKING:
-    from awsaudit.checks._view import AccountView
+__all__ = ["ACCOUNT", "REGISTRY", "Check", "Missing", "check", "need", "reason", "worst"]
+"""Missing, need and reason live in _missing (the view uses them too); checks import them here."""
 
 log = logging.getLogger(__name__)
 
@@ -29,36 +30,6 @@ ACCOUNT = "account"
 """`over=ACCOUNT`: the check runs once per account on the account document."""
 
 CheckFunc = Callable[..., "Outcome | list[Outcome]"]
-
-
-class Missing(Exception):  # noqa: N818 - it is a signal, not an error
-    """Data the check needs was not collected (AccessDenied, throttled, region off)."""
-
-    def __init__(self, key: str, reason: str) -> None:
-        super().__init__(f"{key} not collected: {reason}")
-        self.key = key
-        self.reason = reason
-
-
-def reason(data: Any, key: str) -> str:
-    """Why `data[key]` is absent: the code recorded for the key, else the code of a collector that
-    crashed before it (`"*"`), else "not collected"."""
-    errors = data.get("_errors") if isinstance(data, dict) else None
-    if not isinstance(errors, dict):
-        errors = {}
-    return str(errors.get(key) or errors.get("*") or "not collected")
-
-
-def need(resource: Json, key: str) -> Any:
-    """Return resource[key]; raise Missing (with the recorded reason) if it was not collected.
-
-    `None` is a real answer ("AWS says: not configured") and is returned as is.
-    """
-    if isinstance(resource, dict) and key in resource:
-        return resource[key]
-    if not isinstance(resource, dict):
-        raise Missing(key, f"malformed data: expected an object, got {type(resource).__name__}")
-    raise Missing(key, reason(resource, key))
 
 
 EXTRA_PARAMETERS = ("account", "settings", "view", "now")
@@ -113,8 +84,6 @@ class Check:
         now: dt.datetime | None = None,
     ) -> Outcome:
         """The deciding outcome (see worst()) of run(): what tests and single-resource callers want."""
-        from awsaudit.checks._view import AccountView  # noqa: PLC0415 - the view imports this module
-
         if not account and self.over == ACCOUNT:
             account = resource  # an account-wide check's resource is the account itself
         view = AccountView.of(account if account is not None else {}, now)

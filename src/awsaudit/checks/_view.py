@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from awsaudit.checks._registry import Missing, reason
+from awsaudit.checks._missing import Missing, reason
 from awsaudit.model import Json
 
 GLOBAL = "global"

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import boto3
 
+from awsaudit.collect.scan import Progress, ScanOptions, scan_account
 from awsaudit.collect.task import CredentialSource, clear_process_cache
 from awsaudit.model import Json
-from awsaudit.scan import Progress, ScanOptions, scan_account
 
 REGIONS = ("eu-west-1", "us-east-1", "eu-central-1")
 """Home region first: Acme runs in Ireland, has legacy in Virginia and backups in Frankfurt."""

@@ -24,9 +24,9 @@ from awsaudit.model import Finding, Json, Objective, Remediation, Severity, Stat
 
 if TYPE_CHECKING:
     from awsaudit.checks._registry import Check
-    from awsaudit.mutelist import Mutelist, MuteReport
     from awsaudit.report.compliance import FrameworkResult
     from awsaudit.report.coverage import CoverageRow
+    from awsaudit.report.mutelist import Mutelist, MuteReport
 
 
 @dataclass(frozen=True)
@@ -140,8 +140,8 @@ class AccountFacts:
         cls, account_id: str, account: Json, findings: Sequence[Finding], checks: Mapping[str, CheckMeta]
     ) -> AccountFacts:
         """The facts of one evaluated account document (its findings are those of this account)."""
-        from awsaudit.mutelist import account_tags  # noqa: PLC0415 - yaml only when used
         from awsaudit.report.coverage import account_coverage  # noqa: PLC0415
+        from awsaudit.report.mutelist import account_tags  # noqa: PLC0415 - yaml only when used
 
         resources = {f.resource for f in findings}
         return cls(
@@ -303,7 +303,7 @@ class ScanBuilder:
         # sharded evaluation gives exactly the findings of a whole-snapshot one.
         findings, mutes = sorted(self.findings, key=lambda f: f.account), None
         if mutelist is not None:
-            from awsaudit.mutelist import apply  # noqa: PLC0415
+            from awsaudit.report.mutelist import apply  # noqa: PLC0415
 
             tags = {arn: t for a in accounts for arn, t in a.tags.items()}
             findings, report = apply(mutelist, findings, tags, _day(self.evaluated_at))

@@ -1,19 +1,19 @@
 """`awsaudit iam ...`: who-can, can, paths and simulate, on a saved snapshot or a live account.
 
-Registered in the main CLI with `main.add_command(iam)`. Errors are AuditErrors (InputError:
-exit 2, one line), printed by awsaudit.cli.handle_errors.
+The commands of the IAM policy engine (awsaudit.iam, a library with no CLI of its own). Errors
+are AuditErrors (InputError: exit 2, one line), printed by awsaudit.cli._base.handle_errors.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from awsaudit.cli._base import handle_errors
 from awsaudit.errors import InputError
 from awsaudit.iam import catalogue
 from awsaudit.iam.coverage import allowed_somewhere, kind_candidates
@@ -25,18 +25,6 @@ from awsaudit.model import Json
 
 F = TypeVar("F", bound=Callable[..., Any])
 COLLECTIONS = ("users", "groups", "roles", "policies")
-
-
-def _handled(func: F) -> F:
-    """awsaudit.cli.handle_errors, looked up when the command runs (the main CLI imports this module)."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from awsaudit.cli import handle_errors  # noqa: PLC0415 - avoids a circular import
-
-        return handle_errors(func)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _source_options(func: F) -> F:
@@ -52,7 +40,7 @@ def _collect(profile: str | None, region: str | None) -> Json:
     import boto3  # noqa: PLC0415 - keep `awsaudit --help` fast
     from botocore.exceptions import ProfileNotFound  # noqa: PLC0415
 
-    from awsaudit.scan import DEFAULT_HOME_REGION, ScanOptions, scan_account  # noqa: PLC0415
+    from awsaudit.collect.scan import DEFAULT_HOME_REGION, ScanOptions, scan_account  # noqa: PLC0415
 
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
@@ -131,7 +119,7 @@ def iam() -> None:
 @click.argument("action")
 @click.argument("resource", required=False)
 @_source_options
-@_handled
+@handle_errors
 def who_can(*, action: str, resource: str | None, snapshot_file: Path | None, profile: str | None,
             region: str | None, account_id: str | None, as_json: bool) -> None:
     """Principals that can perform ACTION (on RESOURCE; default: on some resource of its kind).
@@ -174,7 +162,7 @@ def _context(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--context", "context_pairs", multiple=True, metavar="KEY=VALUE",
               help="Request context key (repeatable; repeat a key for a multivalued one).")
 @_source_options
-@_handled
+@handle_errors
 def can(*, principal: str, action: str, resource: str | None, context_pairs: tuple[str, ...],
         snapshot_file: Path | None, profile: str | None, region: str | None, account_id: str | None,
         as_json: bool) -> None:
@@ -209,7 +197,7 @@ def can(*, principal: str, action: str, resource: str | None, context_pairs: tup
 @iam.command("paths")
 @click.argument("principal")
 @_source_options
-@_handled
+@handle_errors
 def paths(*, principal: str, snapshot_file: Path | None, profile: str | None, region: str | None,
           account_id: str | None, as_json: bool) -> None:
     """Privilege-escalation path from PRINCIPAL to administrator, with the permissions each step uses."""
@@ -241,7 +229,7 @@ def paths(*, principal: str, snapshot_file: Path | None, profile: str | None, re
 
 @iam.command("simulate")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@_handled
+@handle_errors
 def simulate(*, file: Path) -> None:
     """Evaluate a principal's policies offline (see docs/iam-engine.md for the document format)."""
     try:

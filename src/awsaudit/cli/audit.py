@@ -1,91 +1,37 @@
-"""The `awsaudit` command line: the only place that prints errors and chooses exit codes."""
+"""The audit commands: demo, scan, collect, audit (a saved snapshot) and report (a saved scan).
+
+Each collects or reads a snapshot, evaluates it one account at a time, and writes the reports;
+errors become one line and an exit code in awsaudit.cli._base.handle_errors.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import json
-import logging
 import shutil
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from awsaudit import __version__
-from awsaudit import mutelist as mutelist_io
 from awsaudit import settings as settings_io
 from awsaudit import snapshot as snapshot_io
-from awsaudit.checks import evaluate, load_all
-from awsaudit.collect import COLLECTORS, collector_policy
-from awsaudit.errors import AuditError, InputError, ScanInterrupted
-from awsaudit.frameworks import controls_by_check
+from awsaudit.checks import evaluate
+from awsaudit.cli._base import F, default_out, handle_errors, now_iso, progress_bar
+from awsaudit.cli.exit_codes import EXIT_SCAN_ERROR, exit_code
+from awsaudit.collect import COLLECTORS
+from awsaudit.collect.scan import ScanOptions
+from awsaudit.errors import InputError, ScanInterrupted
 from awsaudit.model import Json, Severity
-from awsaudit.outcome import EXIT_SCAN_ERROR, exit_code
 from awsaudit.report import DEFAULT_FORMATS, FORMATS, ScanBuilder, ScanResult, parse_formats, write_all
+from awsaudit.report import mutelist as mutelist_io
 from awsaudit.report.summary import print_summary
-from awsaudit.scan import ScanOptions
 from awsaudit.settings import Settings
 
-log = logging.getLogger("awsaudit")
-F = TypeVar("F", bound=Callable[..., Any])
-
 SEVERITIES = [str(s) for s in Severity if s is not Severity.INFO]
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _default_out(kind: str) -> Path:
-    return Path("awsaudit-output") / f"{kind}-{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%SZ')}"
-
-
-def handle_errors(func: F) -> F:
-    """AuditError -> one line on stderr and its exit code; Ctrl-C -> 130, no traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except AuditError as exc:
-            click.echo(f"awsaudit: error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("awsaudit: interrupted", err=True)
-            sys.exit(130)
-
-    return wrapper  # type: ignore[return-value]
-
-
-@contextmanager
-def progress_bar(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
-    """A progress bar on stderr when it is a terminal; nothing otherwise (CI logs stay clean)."""
-    if quiet or not sys.stderr.isatty():
-        yield None
-        return
-    with Progress(
-        TextColumn("collecting {task.description:<28}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("", total=None)
-
-        def update(description: str, done: int, total: int) -> None:
-            bar.update(task, description=description, completed=done, total=total)
-
-        yield update
 
 
 @dataclass(frozen=True)
@@ -135,7 +81,7 @@ def evaluate_shards(
     else:
         header = {k: v for k, v in source_data.items() if k != "accounts"}
         shards = sorted(source_data.get("accounts", {}).items())
-    builder = ScanBuilder.for_snapshot(header, source, _now())
+    builder = ScanBuilder.for_snapshot(header, source, now_iso())
     for account_id, account in shards:
         shard = {**header, "accounts": {account_id: account}}
         builder.add_account(account_id, account, evaluate(shard, settings=settings))
@@ -146,7 +92,7 @@ def evaluate_shards(
 def finish(source_data: Json | Path, source: str, kind: str, choices: AuditChoices) -> int:
     """Evaluate (a snapshot file shard by shard, or an in-memory one), write every output,
     print the summary; return the exit code."""
-    out_dir = choices.output_dir or _default_out(kind)
+    out_dir = choices.output_dir or default_out(kind)
     builder, incomplete = evaluate_shards(source_data, source, choices.settings)
     if incomplete:
         click.echo(f"awsaudit: warning: incomplete snapshot: {incomplete}", err=True)
@@ -295,8 +241,8 @@ def _collect_live(
     snapshot_path: Path,
 ) -> Json:
     """Collect the live account into snapshot_path as it goes; on Ctrl-C the file keeps what was collected."""
+    from awsaudit.collect.scan import scan_account  # noqa: PLC0415
     from awsaudit.collect.task import CredentialSource  # noqa: PLC0415 - keep `awsaudit --help` fast
-    from awsaudit.scan import scan_account  # noqa: PLC0415
 
     source = CredentialSource.named_profile(profile) if profile else CredentialSource.default_chain()
     with progress_bar(quiet) as progress:
@@ -319,33 +265,7 @@ def _collect_live(
             ) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="awsaudit")
-@click.option("--verbose", "-v", count=True, help="More logging on stderr (-v info, -vv debug).")
-def main(verbose: int) -> None:
-    """Audit an AWS account against a security baseline and CIS AWS Foundations.
-
-    \b
-    Start here:
-      awsaudit demo                  audit a simulated, misconfigured account (no AWS needed)
-      awsaudit scan                  audit the account of your current AWS credentials
-      awsaudit collect -o s.json.gz  only collect a snapshot (e.g. on the client's side)
-      awsaudit audit s.json.gz       evaluate a saved snapshot offline
-      awsaudit report findings.json -o DIR   re-render an earlier scan's reports from its findings.json
-      awsaudit checks                list the checks and the controls they assess
-      awsaudit iam who-can ACTION    who can do what (IAM policy engine; also `iam paths`, `iam can`)
-
-    \b
-    Tunables (company IP ranges, ports, thresholds): awsaudit config --show-defaults
-    Permissions the scan needs (read-only):           awsaudit permissions
-
-    Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or input error, 3 scan error.
-    """
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-
-
-@main.command()
+@click.command()
 @output_options
 @handle_errors
 def demo(**options: Any) -> None:
@@ -365,7 +285,7 @@ def demo(**options: Any) -> None:
     sys.exit(finish(snap, "demo (simulated with moto)", "demo", choices))
 
 
-@main.command()
+@click.command()
 @scan_options
 @output_options
 @handle_errors
@@ -381,7 +301,7 @@ def scan(
 ) -> None:
     """Collect the account of the current credentials and audit it (read-only API calls only)."""
     choices = AuditChoices.from_options(options)
-    out_dir = choices.output_dir or _default_out("scan")
+    out_dir = choices.output_dir or default_out("scan")
     choices = dataclasses.replace(choices, output_dir=out_dir)
     path = out_dir / "snapshot.json.gz"
     _collect_live(
@@ -390,7 +310,7 @@ def scan(
     sys.exit(finish(path, "scan", "scan", choices))
 
 
-@main.command()
+@click.command()
 @scan_options
 @click.option(
     "--output",
@@ -422,7 +342,7 @@ def collect(
         click.echo(f"Snapshot written to {output} ({errors} collection error(s) recorded)", err=True)
 
 
-@main.command()
+@click.command()
 @click.argument("snapshot_file", metavar="SNAPSHOT", type=click.Path(dir_okay=False, path_type=Path))
 @output_options
 @handle_errors
@@ -432,7 +352,7 @@ def audit(snapshot_file: Path, **options: Any) -> None:
     sys.exit(finish(snapshot_file, str(snapshot_file), "audit", choices))
 
 
-@main.command("report")
+@click.command("report")
 @click.argument("findings_file", metavar="FINDINGS_JSON", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--output-dir",
@@ -464,115 +384,3 @@ def report_command(findings_file: Path, output_dir: Path, output_formats: str, q
     _print_results(scan, output_dir, written, quiet)
 
 
-@main.command()
-@click.option("--show-defaults", is_flag=True, help="Print every tunable with its default, as awsaudit.toml.")
-@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Check and print this file.")
-@handle_errors
-def config(show_defaults: bool, config: Path | None) -> None:
-    """Show the audit tunables (company IP ranges, ports, thresholds) and check a config file."""
-    if show_defaults or (config is None and not settings_io.DEFAULT_FILE.is_file()):
-        click.echo(settings_io.DEFAULTS.to_toml())
-        return
-    click.echo(settings_io.load(config).to_toml())
-
-
-@main.command()
-def permissions() -> None:
-    """Print the least-privilege IAM policy the collectors need (all read-only actions)."""
-    click.echo(json.dumps(collector_policy(), indent=2))
-
-
-def catalogue() -> list[Json]:
-    """Every check with its metadata and the framework controls it assesses."""
-    controls = controls_by_check()
-    return [
-        {
-            "id": c.id,
-            "title": c.title,
-            "severity": str(c.severity),
-            "objective": str(c.objective),
-            "area": c.area,
-            "over": c.over,
-            "rationale": c.rationale,
-            "remediation": {
-                "console": list(c.remediation.console),
-                "cli": c.remediation.cli,
-                "terraform": c.remediation.terraform,
-            },
-            "controls": {fw: list(ids) for fw, ids in controls.get(c.id, {}).items()},
-        }
-        for c in sorted(load_all().values(), key=lambda c: (c.area, c.id))
-    ]
-
-
-def framework_view(fw_id: str) -> list[Json]:
-    """The controls of one framework with the checks that assess them."""
-    from awsaudit.frameworks import control_checks, frameworks  # noqa: PLC0415
-
-    known = frameworks()
-    if fw_id not in known:
-        raise InputError(f"unknown framework {fw_id!r}; known: {', '.join(sorted(known))}")
-    checks = load_all()
-    controls = known[fw_id]["controls"]
-    return [
-        {
-            "control": cid,
-            "title": str(controls[cid].get("title", "")),
-            "checks": control_checks(fw_id, cid),
-            "severities": sorted(
-                {str(checks[c].severity) for c in control_checks(fw_id, cid) if c in checks}
-            ),
-        }
-        for cid in controls
-    ]
-
-
-@main.command("checks")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
-@click.option(
-    "--framework",
-    metavar="ID",
-    help="List this framework's controls and their checks instead (baseline, cis-7.0, cis-6.0, cis-5.0).",
-)
-@handle_errors
-def list_checks(as_json: bool, framework: str | None) -> None:
-    """List the checks: id, severity, title and the baseline/CIS controls they assess."""
-    if framework:
-        view = framework_view(framework)
-        if as_json:
-            click.echo(json.dumps(view, indent=2))
-            return
-        covered = sum(1 for c in view if c["checks"])
-        table = Table(title=f"{framework}: {len(view)} controls, {covered} with checks")
-        for col in ("control", "title", "checks"):
-            table.add_column(col, overflow="fold")
-        for c in view:
-            table.add_row(c["control"], c["title"], ", ".join(c["checks"]) or "[red]none[/]")
-        Console().print(table)
-        return
-    rows = catalogue()
-    if as_json:
-        click.echo(json.dumps(rows, indent=2))
-        return
-    table = Table(title=f"{len(rows)} checks")
-    for col in ("id", "severity", "objective", "title", "baseline", "cis-7.0"):
-        table.add_column(col, overflow="fold")
-    for r in rows:
-        table.add_row(
-            r["id"],
-            r["severity"],
-            r["objective"],
-            r["title"],
-            ", ".join(r["controls"].get("baseline", [])),
-            ", ".join(r["controls"].get("cis-7.0", [])),
-        )
-    Console().print(table)
-
-
-def _register_subgroups() -> None:
-    from awsaudit.iam.cli import iam  # noqa: PLC0415 - the engine loads its catalogue lazily
-
-    main.add_command(iam)
-
-
-_register_subgroups()

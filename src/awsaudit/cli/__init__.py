@@ -1,0 +1,46 @@
+"""The command line: `awsaudit` and its subcommands. The only layer that prints errors and exits.
+
+The group lives here; each command lives in the module of its kind (audit, catalogue, iam) and
+is attached below, so no command module imports this one.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from awsaudit import __version__
+from awsaudit.cli import audit, catalogue, iam
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="awsaudit")
+@click.option("--verbose", "-v", count=True, help="More logging on stderr (-v info, -vv debug).")
+def main(verbose: int) -> None:
+    """Audit an AWS account against a security baseline and CIS AWS Foundations.
+
+    \b
+    Start here:
+      awsaudit demo                  audit a simulated, misconfigured account (no AWS needed)
+      awsaudit scan                  audit the account of your current AWS credentials
+      awsaudit collect -o s.json.gz  only collect a snapshot (e.g. on the client's side)
+      awsaudit audit s.json.gz       evaluate a saved snapshot offline
+      awsaudit report findings.json -o DIR   re-render an earlier scan's reports from its findings.json
+      awsaudit checks                list the checks and the controls they assess
+      awsaudit iam who-can ACTION    who can do what (IAM policy engine; also `iam paths`, `iam can`)
+
+    \b
+    Tunables (company IP ranges, ports, thresholds): awsaudit config --show-defaults
+    Permissions the scan needs (read-only):           awsaudit permissions
+
+    Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or input error, 3 scan error.
+    """
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+
+
+for command in (audit.demo, audit.scan, audit.collect, audit.audit, audit.report_command,
+                catalogue.config, catalogue.permissions, catalogue.list_checks, iam.iam):
+    main.add_command(command)
