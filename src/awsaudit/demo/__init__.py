@@ -64,6 +64,7 @@ def build_account(regions: tuple[str, ...] = REGIONS) -> None:
         governance,
         iam,
         logging,
+        messaging,
         monitoring,
         network,
         restricted,
@@ -71,7 +72,8 @@ def build_account(regions: tuple[str, ...] = REGIONS) -> None:
     )
 
     session = boto3.Session(region_name=regions[0])
-    for area in (iam, network, s3, logging, monitoring, governance, databases, account, restricted):
+    for area in (iam, network, s3, logging, monitoring, messaging, governance, databases, account,
+                 restricted):
         area.build(session, regions)
 
 
