@@ -27,8 +27,9 @@ def _is_aws_policy(arn: Any, name: str) -> bool:
     return isinstance(arn, str) and arn.endswith(f":iam::aws:policy/{name}")
 
 
-def _holders(iam: Json, policy: str) -> tuple[list[str], list[str]]:
-    """(entities the AWS managed policy is attached to, as "group/Developers"; collections missing)."""
+def _holders(iam: Json, policy: str, arns: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+    """(entities the AWS managed policy is attached to, as "group/Developers"; collections missing).
+    `arns`, when given, receives each holder's ARN by its label."""
     holders: list[str] = []
     gaps: list[str] = []
     for collection, name_field, label in ENTITIES:
@@ -45,6 +46,8 @@ def _holders(iam: Json, policy: str) -> tuple[list[str], list[str]]:
                 continue
             if any(_is_aws_policy(p.get("PolicyArn"), policy) for p in attached):
                 holders.append(f"{label}/{entity.get(name_field)}")
+                if arns is not None:
+                    arns[holders[-1]] = str(entity.get("Arn") or entity.get("_arn") or holders[-1])
     return holders, gaps
 
 
@@ -106,14 +109,18 @@ def iam_support_role_exists(iam_account: Json, account: Json) -> Outcome:
             "--policy-arn arn:aws:iam::aws:policy/AWSCloudShellFullAccess",
     ),
 )
-def iam_cloudshell_full_access_restricted(iam_account: Json, account: Json) -> Outcome:
+def iam_cloudshell_full_access_restricted(iam_account: Json, account: Json) -> Outcome | list[Outcome]:
     """CloudShell full access includes uploading and downloading files and unrestricted outbound
     internet from inside the account: a ready-made channel to move data out around network
     controls (CIS 2.20)."""
-    holders, gaps = _holders(iam_data(account), CLOUDSHELL_POLICY)
+    arns: dict[str, str] = {}
+    holders, gaps = _holders(iam_data(account), CLOUDSHELL_POLICY, arns)
     evidence = {"attached_to": holders}
     if holders:
-        return fail(f"{CLOUDSHELL_POLICY} is attached to: {', '.join(holders)}", evidence=evidence)
+        summary = fail(f"{CLOUDSHELL_POLICY} is attached to: {', '.join(holders)}", evidence=evidence)
+        return [summary, *(fail(f"{CLOUDSHELL_POLICY} is attached to {holder}",
+                                evidence={"attached_to": holder, "policy": CLOUDSHELL_POLICY},
+                                resource=arns[holder]) for holder in holders)]
     if gaps:
         raise Missing("AttachedManagedPolicies", "; ".join(gaps))
     return ok(f"{CLOUDSHELL_POLICY} is attached to no user, group or role", evidence=evidence)

@@ -126,11 +126,12 @@ def iam_policy_no_admin_privileges(policy: Json) -> Outcome:
         cli="aws iam delete-<user|group|role>-policy --<user|group|role>-name <NAME> --policy-name <POLICY>",
     ),
 )
-def iam_inline_policy_no_admin_privileges(account: Json) -> Outcome:
+def iam_inline_policy_no_admin_privileges(account: Json) -> Outcome | list[Outcome]:
     """Inline administrator policies hide outside the managed-policy inventory (and CIS's own audit
     of attached policies), yet grant the same total control as AdministratorAccess."""
     iam = _iam(account)
     found: list[str] = []
+    offenders: list[Outcome] = []
     unreadable: list[str] = []
     inline_keys = {"users": ("UserName", "UserPolicyList"), "groups": ("GroupName", "GroupPolicyList"),
                    "roles": ("RoleName", "RolePolicyList")}
@@ -147,10 +148,18 @@ def iam_inline_policy_no_admin_privileges(account: Json) -> Outcome:
                     continue
                 if policy_grants_everything(policy):
                     found.append(label)
+                    # An inline policy has no ARN: it is named within its holder's.
+                    holder = str(entity.get("Arn") or entity.get("_arn") or entity.get(name_key))
+                    offenders.append(fail(
+                        f"Inline policy {inline.get('PolicyName')} of {collection[:-1]} "
+                        f"{entity.get(name_key)} allows every action on every resource",
+                        evidence={"holder": holder, "PolicyName": inline.get("PolicyName"),
+                                  "PolicyDocument": policy.document},
+                        resource=f"{holder}#inline-policy/{inline.get('PolicyName')}"))
     if found:
         counted = "1 inline policy allows" if len(found) == 1 else f"{len(found)} inline policies allow"
-        return fail(f"{counted} every action on every resource: {', '.join(found)}",
-                    evidence={"policies": found, "unreadable": unreadable})
+        return [fail(f"{counted} every action on every resource: {', '.join(found)}",
+                     evidence={"policies": found, "unreadable": unreadable}), *offenders]
     if unreadable:
         return unknown(f"{len(unreadable)} inline policies cannot be read", evidence=unreadable)
     return ok(f"None of {total} inline policies allows every action on every resource",
