@@ -118,7 +118,7 @@ def _enabled_types(roots: list[Json]) -> set[str]:
                   "}",
     ),
 )
-def organizations_guardrails_on_every_account(organization: Json, account: Json) -> Outcome:
+def organizations_guardrails_on_every_account(organization: Json, account: Json) -> Outcome | list[Outcome]:
     """Service and resource control policies set the most any principal or resource in an account
     can do, whatever its own IAM and resource policies say. Without a guardrail, an administrator
     (or an attacker holding one's credentials) in a member account can stop CloudTrail, leave the
@@ -161,13 +161,22 @@ def organizations_guardrails_on_every_account(organization: Json, account: Json)
         elif floating or any(node in undecided for node in chain):
             unclear.append(f"{acct.get('Name')} ({acct['Id']})")
         else:
-            unguarded.append({"Id": acct["Id"], "Name": acct.get("Name"), "Path": path_name(chain, names)})
+            unguarded.append({"Id": acct["Id"], "Name": acct.get("Name"), "Path": path_name(chain, names),
+                              "Arn": acct.get("Arn") or f"arn:aws:organizations::{org.get('MasterAccountId')}"
+                                                        f":account/{org.get('Id')}/{acct['Id']}"})
     attached = {path_name(ancestry(target, parent), names): p for target, p in sorted(guards.items())}
     evidence: Json = {"PolicyTypesEnabled": sorted(enabled), "guardrails": attached}
     if unguarded:
         listed = ", ".join(str(a["Path"]) for a in unguarded[:5])
-        return fail(f"{len(unguarded)} member account(s) have no guardrail besides full access: {listed}",
-                    evidence={**evidence, "unguarded": limited(unguarded)})
+        shown = [{k: a[k] for k in ("Id", "Name", "Path")} for a in unguarded]
+        summary = fail(f"{len(unguarded)} member account(s) have no guardrail besides full access: {listed}",
+                       evidence={**evidence, "unguarded": limited(shown)})
+        return [summary, *(
+            fail(f"Member account {a['Path']} ({a['Id']}) has no guardrail besides full access",
+                 evidence={"Account": a["Id"], "Name": a["Name"], "Path": a["Path"],
+                           "PolicyTypesEnabled": sorted(enabled)},
+                 resource=str(a["Arn"]))
+            for a in unguarded)]
     if unclear:
         reasons = floating or ["policy documents not collected"]
         raise Missing("policies", f"{'; '.join(reasons)} (accounts: {', '.join(unclear[:5])})")
