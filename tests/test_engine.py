@@ -5,7 +5,7 @@ from __future__ import annotations
 from awsaudit.checks import evaluate
 from awsaudit.checks._registry import Check, need
 from awsaudit.cli.exit_codes import exit_code
-from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, Status, ok
+from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, Status, fail, ok
 
 
 def make_check(func: object, over: str = "ec2.security_groups") -> Check:
@@ -58,3 +58,17 @@ def test_fail_on_gates_by_severity() -> None:
     assert exit_code(findings, None) == 0
     assert exit_code(findings, Severity.HIGH) == 1
     assert exit_code(findings, Severity.CRITICAL) == 0
+
+
+def test_an_outcome_may_lower_or_raise_its_own_severity() -> None:
+    """One rule, two verdicts: the finding carries the outcome's severity, else the check's."""
+    def graded(resource: Json) -> Outcome:
+        if resource["Name"] == "unreachable":
+            return fail("open but unreachable", severity=Severity.LOW)
+        return fail("open and reachable")
+
+    data = {"security_groups": [{"_arn": "arn:sg/1", "Name": "unreachable"},
+                                {"_arn": "arn:sg/2", "Name": "x"}]}
+    findings = evaluate(snap(data), [make_check(graded)])
+    assert [(f.resource, f.severity) for f in findings] == [
+        ("arn:sg/1", Severity.LOW), ("arn:sg/2", Severity.HIGH)]

@@ -67,6 +67,9 @@ class Outcome:
     resource: str | None = None
     """The ARN this outcome is about, when a check reports each offender of a wider resource."""
     region: str | None = None
+    severity: Severity | None = None
+    """This finding's severity when it differs from the check's (None: the check's): an open port
+    on an interface the internet can reach is worse than the same rule where nothing can reach it."""
 
 
 FINGERPRINT_LENGTH = 32
@@ -174,9 +177,14 @@ def ok(
 
 
 def fail(
-    message: str, evidence: Any = None, *, resource: str | None = None, region: str | None = None
+    message: str,
+    evidence: Any = None,
+    *,
+    resource: str | None = None,
+    region: str | None = None,
+    severity: Severity | None = None,
 ) -> Outcome:
-    return Outcome(Status.FAIL, message, evidence, resource, region)
+    return Outcome(Status.FAIL, message, evidence, resource, region, severity)
 
 
 def manual(

@@ -128,7 +128,7 @@ def evaluate_account(
                         check_id=check.id,
                         title=check.title,
                         status=outcome.status,
-                        severity=check.severity,
+                        severity=outcome.severity or check.severity,
                         objective=check.objective,
                         message=outcome.message,
                         account=view.id,
