@@ -77,3 +77,12 @@ def test_no_loose_modules_at_the_top() -> None:
     """The top level holds the shared vocabulary and the snapshot format; every stage is a package."""
     top = sorted(p.stem for p in PACKAGE.glob("*.py"))
     assert top == ["__init__", "__main__", "errors", "model", "settings", "snapshot"]
+
+
+def test_the_network_engine_is_a_library() -> None:
+    """Reachability is computed from snapshot data alone: no CLI, scanner, checks or reports inside."""
+    g = graph()
+    assert any(a.startswith("awsaudit.network") for a, _ in g.edges), "the network package exists"
+    for downstream in ("awsaudit.cli", "awsaudit.collect", "awsaudit.checks", "awsaudit.report",
+                       "awsaudit.demo"):
+        assert _reaches(g, "awsaudit.network", downstream) == [], "the network engine is a library"

@@ -55,9 +55,11 @@ def _by(items: list[Json], field: str, value: str) -> Json:
 def test_declares_what_it_produces_and_calls() -> None:
     assert ec2.PRODUCES == ("security_groups", "vpcs", "network_acls", "flow_logs", "network_interfaces",
                             "instances", "subnets", "route_tables", "internet_gateways", "nat_gateways",
-                            "transit_gateway_attachments", "vpc_peering_connections", "vpc_endpoints", "ebs")
+                            "transit_gateway_attachments", "vpc_peering_connections", "vpc_endpoints",
+                            "prefix_lists", "ebs")
     assert all(a.startswith(("ec2:Describe", "ec2:Get")) for a in ec2.ACTIONS)
-    assert len(ec2.ACTIONS) == len(ec2.LISTINGS) + 1  # + ec2:GetEbsEncryptionByDefault
+    # + ec2:GetEbsEncryptionByDefault and ec2:GetManagedPrefixListEntries
+    assert len(ec2.ACTIONS) == len(ec2.LISTINGS) + 2
     assert {c.over.split(".")[1] for c in REGISTRY.values() if c.service == "ec2"} <= set(ec2.PRODUCES)
 
 
@@ -204,6 +206,33 @@ def test_denied_ebs_setting_and_unimplemented_transit_gateways_are_recorded(
     assert "vpc_peering_connections" in data and "vpc_endpoints" in data
     assert sorted((e["operation"], e["code"]) for e in ctx.errors) == [
         ("DescribeTransitGatewayAttachments", "InternalError"), ("GetEbsEncryptionByDefault", "AccessDenied")]
+
+
+def test_prefix_lists_carry_their_entries(ctx: Context, client: Any) -> None:
+    offices = client.create_managed_prefix_list(
+        PrefixListName="acme-offices", MaxEntries=5, AddressFamily="IPv4",
+        Entries=[{"Cidr": "203.0.113.0/24", "Description": "Paris"}])["PrefixList"]["PrefixListId"]
+    data = ec2.collect(ctx)
+    mine = _by(data["prefix_lists"], "PrefixListId", offices)
+    assert mine["Entries"] == [{"Cidr": "203.0.113.0/24", "Description": "Paris"}]
+    assert mine["_arn"] == f"arn:aws:ec2:{REGION}:{ACCOUNT}:prefix-list/{offices}"
+    assert all("Entries" in p for p in data["prefix_lists"])  # AWS-managed lists too
+
+
+def test_denied_prefix_list_entries_leave_the_entries_absent_with_the_reason(
+    ctx: Context, client: Any, deny: Callable[..., None],
+) -> None:
+    offices = client.create_managed_prefix_list(
+        PrefixListName="acme-offices", MaxEntries=5, AddressFamily="IPv4",
+        Entries=[{"Cidr": "203.0.113.0/24"}])["PrefixList"]["PrefixListId"]
+    deny("GetManagedPrefixListEntries")
+    data = ec2.collect(ctx)
+    mine = _by(data["prefix_lists"], "PrefixListId", offices)
+    assert "Entries" not in mine
+    assert mine["_errors"] == {"Entries": "AccessDenied"}
+    assert {(e["operation"], e["code"]) for e in ctx.errors} == {
+        ("GetManagedPrefixListEntries", "AccessDenied")}
+    assert any(e["resource"] == mine["_arn"] for e in ctx.errors)
 
 
 def test_arns_follow_partition_and_owner(session: boto3.Session, client: Any) -> None:

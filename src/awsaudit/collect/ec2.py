@@ -62,6 +62,11 @@ LISTINGS = (
             owner=("RequesterVpcInfo", "OwnerId")),
     Listing("describe_vpc_endpoints", "vpc_endpoints", "VpcEndpoints", "ec2:DescribeVpcEndpoints",
             "vpc-endpoint", "VpcEndpointId"),
+    # Security groups and routes may name a managed prefix list instead of CIDRs; what it lets in
+    # is its entries (one GetManagedPrefixListEntries per list, below). AWS-managed lists (S3,
+    # CloudFront) are owned by "AWS": they are listed under the scanned account.
+    Listing("describe_managed_prefix_lists", "prefix_lists", "PrefixLists", "ec2:DescribeManagedPrefixLists",
+            "prefix-list", "PrefixListId", owner=()),
 )
 
 EBS = "ebs"
@@ -70,7 +75,7 @@ EBS = "ebs"
 SCOPE = "regional"
 PRODUCES: tuple[str, ...] = (*(listing.key for listing in LISTINGS), EBS)
 ACTIONS: tuple[str, ...] = tuple(sorted({*(listing.iam_action for listing in LISTINGS),
-                                         "ec2:GetEbsEncryptionByDefault"}))
+                                         "ec2:GetEbsEncryptionByDefault", "ec2:GetManagedPrefixListEntries"}))
 
 
 def _owner(item: Json, path: tuple[str, ...]) -> str | None:
@@ -103,8 +108,19 @@ def collect(ctx: Context) -> Json:
                                        account=owner or ctx.account)
             resources.append(resource)
         data[listing.key] = resources
+    for prefix_list in data.get("prefix_lists", []):
+        _prefix_list_entries(ctx, client, prefix_list)
     data[EBS] = _ebs(ctx, client)
     return data
+
+
+def _prefix_list_entries(ctx: Context, client: Any, prefix_list: Json) -> None:
+    """A prefix list's CIDRs, stored as its `Entries` (absent, with the error, if unreadable)."""
+    entries = call(ctx, client, "get_managed_prefix_list_entries", into=prefix_list, key="Entries",
+                   resource=prefix_list["_arn"], paginate="Entries", PrefixListId=prefix_list["PrefixListId"])
+    if entries is not ABSENT:
+        kept = {"Cidr", "Description"}
+        prefix_list["Entries"] = [{k: v for k, v in e.items() if k in kept} for e in entries]
 
 
 def _ebs(ctx: Context, client: Any) -> Json:
