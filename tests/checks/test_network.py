@@ -204,7 +204,7 @@ def test_every_result_has_evidence() -> None:
 def test_database_ports_from_settings_keep_their_names() -> None:
     outcome = ec2_sg_no_public_database_ports.evaluate(
         sg(rule("tcp", (5432, 5433), WORLD)), {}, Settings(database_ports=(5432, 5433)))
-    assert outcome.message == "PostgreSQL 5432, database 5433 open to 0.0.0.0/0"
+    assert outcome.message.startswith("PostgreSQL 5432, database 5433 open to 0.0.0.0/0; ")
     assert set(DATABASE_PORTS) >= set(DEFAULTS.database_ports)
 
 
@@ -239,18 +239,20 @@ def test_fail_message_names_service_ports_and_cidrs() -> None:
     group = sg(rule("tcp", (5900, 5901), WORLD6), rule("tcp", (5500, 5500), WORLD, "10.0.0.0/8"))
     outcome = ec2_sg_no_public_vnc.evaluate(group)
     assert outcome.status is Status.FAIL
-    assert outcome.message == "VNC 5500, 5900-5901 open to 0.0.0.0/0, ::/0"
+    assert outcome.message.startswith("VNC 5500, 5900-5901 open to 0.0.0.0/0, ::/0; ")
 
 
 def test_fail_message_names_each_database() -> None:
     group = sg(rule("tcp", (3306, 3306), WORLD), rule("tcp", (5432, 5432), WORLD))
-    assert ec2_sg_no_public_database_ports.evaluate(group).message == (
-        "MySQL 3306, PostgreSQL 5432 open to 0.0.0.0/0")
+    assert ec2_sg_no_public_database_ports.evaluate(group).message.startswith(
+        "MySQL 3306, PostgreSQL 5432 open to 0.0.0.0/0; ")
 
 
 def test_all_traffic_message() -> None:
     outcome = ec2_sg_no_public_ssh.evaluate(sg(rule("-1", None, WORLD)))
-    assert outcome.message == "All traffic, every SSH port included, open to 0.0.0.0/0"
+    assert outcome.message.startswith("All traffic, every SSH port included, open to 0.0.0.0/0; ")
+    # without the account's network the rule keeps the check's severity and says why
+    assert "reachability not assessed" in outcome.message and outcome.severity is None
 
 
 def test_fail_evidence_is_the_offending_rules_and_the_group() -> None:
@@ -258,7 +260,8 @@ def test_fail_evidence_is_the_offending_rules_and_the_group() -> None:
     group = sg(rule("tcp", (443, 443), WORLD), bad, rule("tcp", (22, 22), "203.0.113.0/24"))
     outcome = ec2_sg_no_public_ssh.evaluate(group)
     assert outcome.evidence == {"GroupId": "sg-0123456789abcdef0", "GroupName": "acme-app",
-                                "VpcId": "vpc-0123456789abcdef0", "IpPermissions": [bad]}
+                                "VpcId": "vpc-0123456789abcdef0", "IpPermissions": [bad],
+                                "reachability": None}
 
 
 def test_pass_evidence_is_the_ingress_rules() -> None:

@@ -28,7 +28,7 @@ from awsaudit.checks.storage.ebs import ec2_ebs_default_encryption
 from awsaudit.collect import ec2
 from awsaudit.collect._call import Context
 from awsaudit.demo import network as demo
-from awsaudit.model import Finding, Json, Status
+from awsaudit.model import Finding, Json, Severity, Status
 from awsaudit.settings import Settings
 from tests.conftest import ACCOUNT
 
@@ -112,7 +112,8 @@ def test_demo_network_yields_pass_and_fail(ctx: Context, session: boto3.Session)
     endpoints = _by_name(home, names, vpc_s3_endpoint_used)
     assert (endpoints["acme-prod"], endpoints["acme-staging"]) == (Status.PASS, Status.FAIL)
     assert _by_name(home, names, ec2_instance_imdsv2_required) == {
-        "acme-prod-web-1": Status.PASS, "acme-bastion-1": Status.FAIL, "acme-staging-app-1": Status.PASS}
+        "acme-prod-web-1": Status.PASS, "acme-bastion-1": Status.FAIL, "acme-staging-app-1": Status.PASS,
+        "acme-billing-db-1": Status.PASS}
     flow = _by_name(home, names, vpc_flow_logs_enabled)
     assert (flow["acme-prod"], flow["acme-staging"]) == (Status.PASS, Status.FAIL)
     ebs = {f.region: f.status for f in findings if f.check_id == ec2_ebs_default_encryption.id}
@@ -141,7 +142,8 @@ def test_demo_network_instances_and_flow_logs(ctx: Context, session: boto3.Sessi
     [prod_vpc] = [v for v in home["vpcs"] if v["CidrBlock"] == demo.VPC_CIDR]
     assert [f["ResourceId"] for f in home["flow_logs"]] == [prod_vpc["VpcId"]]
     instances = {next(t["Value"] for t in i["Tags"] if t["Key"] == "Name"): i for i in home["instances"]}
-    assert set(instances) == {"acme-prod-web-1", "acme-bastion-1", "acme-staging-app-1"}
+    assert set(instances) == {"acme-prod-web-1", "acme-bastion-1", "acme-staging-app-1",
+                              "acme-billing-db-1"}
     web, bastion = instances["acme-prod-web-1"], instances["acme-bastion-1"]
     assert web["MetadataOptions"]["HttpTokens"] == "required"
     assert web["IamInstanceProfile"]["Arn"].endswith(":instance-profile/acme-prod-web-instance")
@@ -151,3 +153,30 @@ def test_demo_network_instances_and_flow_logs(ctx: Context, session: boto3.Sessi
     assert [e["ServiceName"] for e in home["vpc_endpoints"]] == [f"com.amazonaws.{REGIONS[0]}.s3"]
     assert [g["Attachments"][0]["VpcId"] for g in home["internet_gateways"]] == [prod_vpc["VpcId"]]
     assert home["ebs"]["EbsEncryptionByDefault"] is True
+
+
+def test_demo_shows_an_exposed_instance_and_an_unreachable_open_group(
+    ctx: Context, session: boto3.Session,
+) -> None:
+    """The same kind of open rule, graded by what the network lets through: the bastion's SSH is
+    reachable end to end (critical, with the path); the billing MySQL sits in the private subnet
+    without a route to the internet (lower, naming the route table); the vendor's VNC group is
+    attached to nothing (lowest, unused)."""
+    demo.build(session, REGIONS)
+    snapshot = _collect(ctx)
+    findings = evaluate(snapshot, [ec2_sg_no_public_ssh, ec2_sg_no_public_database_ports,
+                                   ec2_sg_no_public_vnc])
+    names = _names(snapshot)
+    failed = {(f.check_id, names[f.resource]): f for f in findings if f.status is Status.FAIL}
+    ssh = failed[(ec2_sg_no_public_ssh.id, "acme-bastion")]
+    mysql = failed[(ec2_sg_no_public_database_ports.id, "acme-billing-db")]
+    vnc = failed[(ec2_sg_no_public_vnc.id, "acme-legacy-vnc")]
+    assert (ssh.severity, mysql.severity, vnc.severity) == (Severity.CRITICAL, Severity.MEDIUM, Severity.LOW)
+    assert "reachable from the internet: acme-bastion-1" in ssh.message
+    assert "internet gateway igw-" in ssh.message and "network ACL acl-" in ssh.message
+    [path] = ssh.evidence["reachability"]["reachable"]
+    assert [hop["hop"] for hop in path["path"]] == [
+        "address", "internet gateway", "route table", "network ACL", "security group"]
+    assert "not reachable from the internet" in mysql.message
+    assert "acme-billing-db-1" in mysql.message and "no public IPv4 address" in mysql.message
+    assert "attached to no network interface (unused)" in vnc.message

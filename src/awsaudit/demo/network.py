@@ -8,9 +8,12 @@ vendor, and a rule added to the VPC's default group. The default VPCs stay as AW
 was locked down when Acme last went through CIS. The production VPC has flow logs; the default
 VPCs do not.
 
-Routing: the public subnet reaches the internet through a gateway; the private subnet sits
-behind a network ACL that denies SSH and RDP from anywhere before allowing the rest, while the
-public subnet's ACL lets SSH in for the bastion. Production reaches S3 through a gateway
+Routing: the public subnet reaches the internet through a gateway and gives its instances public
+IPs; the private subnet has no route to the internet and sits behind a network ACL that denies
+SSH and RDP from anywhere before allowing the rest, while the public subnet's ACL lets SSH in for
+the bastion (and the replies out). So the bastion is truly exposed (SSH from the internet, end
+to end), while the self-managed billing MySQL in the private subnet, whose group is open to the
+world, cannot be reached: the same kind of rule, two severities. Production reaches S3 through a gateway
 endpoint. A shared-services VPC (CI runners) is peered with routes to single subnets; the
 staging VPC, peered "to copy a database", routes all of 10.0.0.0/8 over its peering, runs an
 app server without an S3 endpoint and has no flow log. EBS encryption by default is on in the
@@ -48,10 +51,14 @@ def build(session: boto3.Session, regions: Sequence[str]) -> None:
         VpcId=vpc, CidrBlock="10.20.10.0/24", AvailabilityZone=f"{home}a",
         TagSpecifications=_tags("subnet", "acme-prod-private-a"))["Subnet"]["SubnetId"]
 
+    # Instances launched in the public subnet get a public IPv4 address (the console's default
+    # for a "public" subnet): what makes the bastion reachable.
+    ec2.modify_subnet_attribute(SubnetId=public, MapPublicIpOnLaunch={"Value": True})
     groups = _security_groups(ec2, vpc)
     _open_default_group(ec2, vpc)
     _flow_logs(session, home, vpc)
     image = _instances(session, ec2, public, groups)
+    _billing_database(ec2, image, private, groups["acme-billing-db"])
     tables = _routing(ec2, vpc, public, private)
     _network_acls(ec2, vpc, public, private)
     ec2.create_vpc_endpoint(VpcId=vpc, VpcEndpointType="Gateway", ServiceName=f"com.amazonaws.{home}.s3",
@@ -188,6 +195,16 @@ def _instances(session: boto3.Session, ec2: EC2Client, subnet: str, groups: dict
     return image
 
 
+def _billing_database(ec2: EC2Client, image: str, subnet: str, group: str) -> None:
+    """The billing MySQL runs on an instance in the private subnet; its group was opened to the
+    world for the contractor's migration, but no route leads there from the internet."""
+    ec2.run_instances(
+        ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.medium", SubnetId=subnet,
+        SecurityGroupIds=[group], MetadataOptions={"HttpTokens": "required", "HttpEndpoint": "enabled"},
+        TagSpecifications=_tags("instance", "acme-billing-db-1"),
+    )
+
+
 def _routing(ec2: EC2Client, vpc: str, public: str, private: str) -> dict[str, str]:
     """An internet gateway for the public subnet, a private route table for the rest."""
     gateway = ec2.create_internet_gateway(TagSpecifications=_tags("internet-gateway", "acme-prod-igw"))
@@ -202,12 +219,13 @@ def _routing(ec2: EC2Client, vpc: str, public: str, private: str) -> dict[str, s
     return tables
 
 
-def _nacl_entries(ec2: EC2Client, acl: str, *entries: tuple[int, RuleActionType, str, int, int]) -> None:
-    """(rule number, allow|deny, CIDR, from port, to port) inbound TCP entries."""
+def _nacl_entries(ec2: EC2Client, acl: str, *entries: tuple[int, RuleActionType, str, int, int],
+                  egress: bool = False) -> None:
+    """(rule number, allow|deny, CIDR, from port, to port) TCP entries, inbound unless `egress`."""
     for number, action, cidr, low, high in entries:
         source = {"Ipv6CidrBlock": cidr} if ":" in cidr else {"CidrBlock": cidr}
         ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=number, Protocol="6", RuleAction=action,
-                                     Egress=False, PortRange={"From": low, "To": high}, **source)  # type: ignore[arg-type]
+                                     Egress=egress, PortRange={"From": low, "To": high}, **source)  # type: ignore[arg-type]
 
 
 def _network_acls(ec2: EC2Client, vpc: str, public: str, private: str) -> None:
@@ -230,6 +248,9 @@ def _network_acls(ec2: EC2Client, vpc: str, public: str, private: str) -> None:
     public_acl = acl("acme-prod-public", public)
     _nacl_entries(ec2, public_acl, (100, "allow", WORLD, 80, 80), (110, "allow", WORLD, 443, 443),
                   (120, "allow", WORLD, 22, 22), (130, "allow", WORLD, 1024, 65535))
+    # NACLs are stateless: the replies to clients' ephemeral ports, and the servers' own updates.
+    _nacl_entries(ec2, public_acl, (100, "allow", WORLD, 80, 80), (110, "allow", WORLD, 443, 443),
+                  (120, "allow", WORLD, 1024, 65535), egress=True)
 
 
 def _peered_vpcs(ec2: EC2Client, prod: str, prod_private_table: str, image: str) -> None:

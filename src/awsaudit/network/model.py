@@ -254,6 +254,9 @@ def build_region(region: str, data: Mapping[str, Any]) -> RegionNetwork:
         net.gateways[item["InternetGatewayId"]] = frozenset(
             a["VpcId"] for a in item.get("Attachments") or []
             if a.get("VpcId") and a.get("State", "available") in {"available", "attached"})
+    # Interfaces rarely carry a Name tag; their instance usually does (instances are optional).
+    instance_names = {i.get("InstanceId"): _name(i) for i in data.get("instances") or []
+                      if isinstance(i, dict)}
     for item in _list(data, "network_interfaces"):
         association = item.get("Association") or {}
         attachment = item.get("Attachment") or {}
@@ -261,7 +264,8 @@ def build_region(region: str, data: Mapping[str, Any]) -> RegionNetwork:
             item["NetworkInterfaceId"], str(item.get("_arn", "")), str(item.get("VpcId", "")),
             str(item.get("SubnetId", "")), str(item.get("InterfaceType", "interface")),
             str(item.get("Description", "")),
-            str(attachment.get("InstanceId") or item.get("RequesterId") or ""), _name(item),
+            str(attachment.get("InstanceId") or item.get("RequesterId") or ""),
+            _name(item) or instance_names.get(attachment.get("InstanceId"), ""),
             tuple(g["GroupId"] for g in item.get("Groups") or [] if "GroupId" in g),
             association.get("PublicIp"),
             tuple(a["Ipv6Address"] for a in item.get("Ipv6Addresses") or [] if "Ipv6Address" in a),

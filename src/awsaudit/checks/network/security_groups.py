@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from awsaudit.checks._registry import check, need
+from awsaudit.checks._view import AccountView
+from awsaudit.checks.network._exposure import grade
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, manual, ok
 from awsaudit.settings import Settings
 
@@ -110,21 +112,26 @@ def _named(ports: Iterable[int], names: Mapping[int, str], default: str) -> dict
     return {port: names.get(port, default) for port in ports}
 
 
-def _port_outcome(group: Json, ports: Mapping[int, str], what: str) -> Outcome:
-    """The shared verdict of the port checks: FAIL naming ports and CIDRs, or PASS with the ingress rules."""
+def _port_outcome(group: Json, ports: Mapping[int, str], what: str, view: AccountView) -> Outcome:
+    """The shared verdict of the port checks: FAIL naming ports and CIDRs, graded by what the
+    network really lets reach (network/_exposure.grade), or PASS with the ingress rules."""
     exposures = open_to_internet(group, ports)
     if not exposures:
         return ok(f"No {what} port open to 0.0.0.0/0 or ::/0",
                   evidence={**_identity(group), "IpPermissions": need(group, "IpPermissions")})
-    cidrs = ", ".join(sorted({c for e in exposures for c in e.cidrs}))
-    evidence = {**_identity(group), "IpPermissions": [e.permission for e in exposures]}
+    found_cidrs = sorted({c for e in exposures for c in e.cidrs})
+    cidrs = ", ".join(found_cidrs)
+    opened_ports = sorted({p for e in exposures for p in e.ports})
+    graded = grade(group, view, opened_ports, found_cidrs)
+    evidence = {**_identity(group), "IpPermissions": [e.permission for e in exposures], **graded.evidence}
     if any(e.permission.get("IpProtocol") == ALL_TRAFFIC for e in exposures):
-        return fail(f"All traffic, every {what} port included, open to {cidrs}", evidence=evidence)
+        return fail(f"All traffic, every {what} port included, open to {cidrs}; {graded.message}",
+                    evidence=evidence, severity=graded.severity)
     by_service: dict[str, list[int]] = {}
-    for port in sorted({p for e in exposures for p in e.ports}):
+    for port in opened_ports:
         by_service.setdefault(ports[port], []).append(port)
     opened = ", ".join(f"{service} {_ranges(found)}" for service, found in by_service.items())
-    return fail(f"{opened} open to {cidrs}", evidence=evidence)
+    return fail(f"{opened} open to {cidrs}; {graded.message}", evidence=evidence, severity=graded.severity)
 
 
 def _spans(ports: Iterable[int]) -> list[tuple[int, int]]:
@@ -186,11 +193,11 @@ def _admin_remediation(name: str, ports: Mapping[int, str]) -> Remediation:
     over="ec2.security_groups",
     remediation=_admin_remediation("SSH", SSH_PORTS),
 )
-def ec2_sg_no_public_ssh(group: Json) -> Outcome:
+def ec2_sg_no_public_ssh(group: Json, view: AccountView) -> Outcome:
     """SSH open to 0.0.0.0/0 or ::/0 is found by internet-wide scanners within minutes and brute-forced
     continuously; a leaked key or a weak password, or an sshd vulnerability, becomes a shell on the host.
     Administrative access belongs behind company ranges, a VPN or SSM Session Manager."""
-    return _port_outcome(group, SSH_PORTS, "SSH")
+    return _port_outcome(group, SSH_PORTS, "SSH", view)
 
 
 @check(
@@ -201,10 +208,10 @@ def ec2_sg_no_public_ssh(group: Json) -> Outcome:
     over="ec2.security_groups",
     remediation=_admin_remediation("RDP", RDP_PORTS),
 )
-def ec2_sg_no_public_rdp(group: Json) -> Outcome:
+def ec2_sg_no_public_rdp(group: Json, view: AccountView) -> Outcome:
     """RDP exposed to the internet is a leading ransomware entry point: password spraying against
     Windows accounts and pre-authentication RDP vulnerabilities (BlueKeep) need nothing but the open port."""
-    return _port_outcome(group, RDP_PORTS, "RDP")
+    return _port_outcome(group, RDP_PORTS, "RDP", view)
 
 
 @check(
@@ -215,10 +222,10 @@ def ec2_sg_no_public_rdp(group: Json) -> Outcome:
     over="ec2.security_groups",
     remediation=_admin_remediation("VNC", VNC_PORTS),
 )
-def ec2_sg_no_public_vnc(group: Json) -> Outcome:
+def ec2_sg_no_public_vnc(group: Json, view: AccountView) -> Outcome:
     """VNC gives full desktop control, often with a short shared password or none and without
     encryption; servers open to the internet are indexed by search engines and taken over by hand."""
-    return _port_outcome(group, VNC_PORTS, "VNC")
+    return _port_outcome(group, VNC_PORTS, "VNC", view)
 
 
 @check(
@@ -246,14 +253,14 @@ def ec2_sg_no_public_vnc(group: Json) -> Outcome:
                   "}",
     ),
 )
-def ec2_sg_no_public_database_ports(group: Json, settings: Settings) -> Outcome:
+def ec2_sg_no_public_database_ports(group: Json, settings: Settings, view: AccountView) -> Outcome:
     """A database listener reachable from the internet puts the data itself one credential away, and
     several engines (Redis, Memcached, Elasticsearch, MongoDB, CouchDB) ship without authentication
     or are often run so: mass scans find and wipe or ransom them within hours. Critical, because
     the exposed asset is the data, not a host; the application tier is the only legitimate client.
 
     The ports are the `database_ports` setting."""
-    return _port_outcome(group, _named(settings.database_ports, DATABASE_PORTS, "database"), "database")
+    return _port_outcome(group, _named(settings.database_ports, DATABASE_PORTS, "database"), "database", view)
 
 
 @check(
@@ -324,11 +331,11 @@ def ec2_default_sg_restricts_all(group: Json) -> Outcome:
                   "}",
     ),
 )
-def ec2_sg_no_public_cifs(group: Json) -> Outcome:
+def ec2_sg_no_public_cifs(group: Json, view: AccountView) -> Outcome:
     """SMB on the internet is how WannaCry and NotPetya spread: the protocol has a long history of
     pre-authentication remote code execution, and Windows shares leak NTLM hashes to anyone who
     connects. File sharing belongs to trusted networks (CIS 6.1.2)."""
-    return _port_outcome(group, CIFS_PORTS, "CIFS")
+    return _port_outcome(group, CIFS_PORTS, "CIFS", view)
 
 
 def _minus(low: int, high: int, allowed: Iterable[int]) -> list[tuple[int, int]]:
