@@ -18,8 +18,8 @@ from awsaudit.checks._missing import Missing
 from awsaudit.checks._view import AccountView, ModelSpec
 from awsaudit.model import Json, Severity
 from awsaudit.network.model import REQUIRED, NetworkDataMissing, RegionNetwork, build_region
-from awsaudit.network.ports import TCP, network
-from awsaudit.network.reach import Reach, reach
+from awsaudit.network.ports import INTERNET, TCP, AddressSet, network
+from awsaudit.network.reach import Hop, Reach, exposures, reach
 
 REACHABLE = Severity.CRITICAL
 UNREACHABLE = Severity.MEDIUM
@@ -104,3 +104,38 @@ def grade(group: Json, view: AccountView, ports: Iterable[int], cidrs: Iterable[
     unsure = sorted({u for v in verdicts for u in v.uncertain})
     return Grade(None, f"reachability uncertain: {'; '.join(unsure)}",
                  {"reachability": {**evidence, "uncertain": [v.to_json() for v in verdicts]}})
+
+
+def _sources(sources: AddressSet, family: int) -> str:
+    """"anywhere" for the whole internet (less the VPC's own range, routed locally), else the ranges."""
+    missing = INTERNET.family(family).difference(sources)
+    if not missing:
+        return "anywhere"
+    if len(missing.networks) <= 2:
+        return f"anywhere except {missing.describe()}"
+    return sources.describe()
+
+
+def _compact(path: Iterable[Hop]) -> str:
+    """IGW -> route table -> NACL -> security group, by id: the path as the table shows it."""
+    return " -> ".join(h.id for h in path if h.kind != "address")
+
+
+def exposure_rows(view: AccountView) -> tuple[list[Json], list[str]]:
+    """Every (interface, port span, IP family) the internet reaches in the account, with the
+    path; and the regions whose network could not be read (nothing there is claimed safe)."""
+    model = view.model(NETWORK_MODEL)
+    rows: list[Json] = []
+    for region, net in sorted(model.regions.items()):
+        for iface in sorted(net.interfaces.values(), key=lambda i: i.id):
+            for found in exposures(net, iface):
+                verdict = found.verdict
+                rows.append({
+                    "account": view.id, "region": region, "resource": iface.label, "interface": iface.id,
+                    "arn": iface.arn, "kind": iface.kind,
+                    "address": iface.public_ipv4 if found.family == 4 else ", ".join(iface.ipv6),
+                    "family": f"IPv{found.family}", "ports": found.ports,
+                    "sources": _sources(verdict.sources, found.family), "route": _compact(verdict.path),
+                    "path": [h.to_json() for h in verdict.path], "uncertain": list(verdict.uncertain),
+                })
+    return rows, [f"{region}: {gap}" for region, gap in sorted(model.gaps.items())]
