@@ -77,7 +77,9 @@ class Reach:
         return not self.sources and not self.uncertain
 
     def to_json(self) -> dict[str, object]:
-        return {"interface": self.interface.id, "protocol": LABELS.get(self.protocol, self.protocol),
+        address = self.interface.public_ipv4 if self.family == 4 else ", ".join(self.interface.ipv6)
+        return {"interface": self.interface.id, "resource": self.interface.label, "address": address,
+                "protocol": LABELS.get(self.protocol, self.protocol),
                 "port": self.port, "family": f"IPv{self.family}", "reachable": self.reachable,
                 "sources": self.sources.cidrs(), "path": [h.to_json() for h in self.path],
                 "blocked_by": self.blocked.to_json() if self.blocked else None,

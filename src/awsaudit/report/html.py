@@ -24,6 +24,7 @@ from markupsafe import Markup
 from awsaudit.model import Severity, Status
 from awsaudit.report import charts
 from awsaudit.report.compliance import NO_RESOURCES, NOT_COVERED, WORST_FIRST, pass_rate, worst
+from awsaudit.report.exposure import exposure_rows
 from awsaudit.report.remediation import used_values
 
 if TYPE_CHECKING:
@@ -225,6 +226,7 @@ def render(report: ScanResult) -> str:
             checks_by_area=_checks_by_area(report),
             frameworks=report.frameworks,
             top_risks=_top_risks(findings),
+            exposure=exposure_rows(findings),
             coverage_gaps=[r for r in report.coverage if r.state != "collected"],
             coverage_total=len(report.coverage),
             unknown_reasons=unknown_reasons,
