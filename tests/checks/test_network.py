@@ -166,7 +166,15 @@ SETTINGS_CASES = [
     (ec2_sg_admin_ports_company_only, COMPANY, sg(rule("tcp", (22, 22), "10.0.0.0/8")), Status.FAIL),
     (ec2_sg_admin_ports_company_only, COMPANY, sg(rule("tcp", (5900, 5900), "2001:db9::/32")), Status.FAIL),
     (ec2_sg_admin_ports_company_only, COMPANY, sg(rule("-1", None, "198.51.100.0/24")), Status.FAIL),
-    (ec2_sg_admin_ports_company_only, COMPANY, sg(rule("tcp", (8000, 9000), "198.51.100.0/24")), Status.PASS),
+    (ec2_sg_admin_ports_company_only, COMPANY, sg(rule("tcp", (8087, 9000), "198.51.100.0/24")), Status.PASS),
+    # database ports are held to the company ranges too (InfluxDB 8086, MySQL 3306)
+    (ec2_sg_admin_ports_company_only, COMPANY, sg(rule("tcp", (8000, 9000), "198.51.100.0/24")), Status.FAIL),
+    (ec2_sg_admin_ports_company_only, COMPANY, sg(rule("tcp", (3306, 3306), "198.51.100.0/24")), Status.FAIL),
+    # nested and overlapping company ranges count together
+    (ec2_sg_admin_ports_company_only, Settings(company_cidrs=("10.0.0.0/9", "10.128.0.0/9")),
+     sg(rule("tcp", (22, 22), "10.0.0.0/8")), Status.PASS),
+    (ec2_sg_admin_ports_company_only, Settings(company_cidrs=("10.0.0.0/9", "10.64.0.0/10")),
+     sg(rule("tcp", (22, 22), "10.0.0.0/8")), Status.FAIL),
     (ec2_sg_admin_ports_company_only, COMPANY,
      sg({**rule("tcp", (22, 22)), "PrefixListIds": [{"PrefixListId": "pl-0office"}]}), Status.MANUAL),
     (ec2_sg_admin_ports_company_only, Settings(admin_ports=(2222,)), sg(rule("tcp", (22, 22), WORLD)),
@@ -218,14 +226,15 @@ def test_all_traffic_message_names_what_is_beyond_the_public_ports() -> None:
 
 def test_admin_ports_messages() -> None:
     outcome = ec2_sg_admin_ports_company_only.evaluate(sg(rule("tcp", (22, 22), "198.51.100.0/24", WORLD)))
-    assert outcome.message == "Admin ports open outside the company ranges: SSH 22 from 0.0.0.0/0"
+    assert outcome.message == "Admin/database ports open outside the company ranges: SSH 22 from 0.0.0.0/0"
     outcome = ec2_sg_admin_ports_company_only.evaluate(sg(rule("tcp", (22, 22), "198.51.100.0/24")))
     assert outcome.status is Status.MANUAL
     assert "configure company ranges: --company-cidrs or company_cidrs in awsaudit.toml" in outcome.message
     outcome = ec2_sg_admin_ports_company_only.evaluate(
         sg(rule("tcp", (3389, 5986), "198.51.100.0/24", "203.0.113.0/24")), {}, COMPANY)
-    assert outcome.message == ("Admin ports open outside the company ranges: RDP 3389, VNC 5500, 5900-5910, "
-                               "WinRM 5985-5986 from 198.51.100.0/24")
+    assert outcome.message == ("Admin/database ports open outside the company ranges: RDP 3389, "
+                               "PostgreSQL 5432, VNC 5500, 5900-5910, CouchDB 5984, WinRM 5985-5986 "
+                               "from 198.51.100.0/24")
     assert outcome.evidence["company_cidrs"] == ["203.0.113.0/24", "2001:db8::/32"]
 
 

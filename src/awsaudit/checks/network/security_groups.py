@@ -11,6 +11,7 @@ from awsaudit.checks._registry import check, need
 from awsaudit.checks._view import AccountView
 from awsaudit.checks.network._exposure import grade
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, manual, ok
+from awsaudit.network.ports import AddressSet
 from awsaudit.settings import Settings
 
 # The fixed ports of NET-1/NET-2/RDP and CIS 6.1.2; each maps to the service shown in messages.
@@ -429,14 +430,15 @@ def ec2_sg_no_public_all_traffic(group: Json, settings: Settings) -> Outcome:
                           "public_ports": sorted(public)})
 
 
-def _inside(cidr: str, company: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
-    network = ipaddress.ip_network(cidr, strict=False)
-    return any(network.version == c.version and network.subnet_of(c) for c in company)  # type: ignore[arg-type]  # versions checked
+def _inside(cidr: str, company: AddressSet) -> bool:
+    """Is every address of `cidr` in some company range? Exact set arithmetic: a source spanning
+    two adjacent or overlapping company ranges is inside, one reaching past them is not."""
+    return not AddressSet.of([cidr]).difference(company)
 
 
 @check(
     "ec2_sg_admin_ports_company_only",
-    title="Security group opens admin ports only to the company's IP ranges",
+    title="Security group opens admin and database ports only to the company's IP ranges",
     severity=Severity.HIGH,
     objective=Objective.CONFIDENTIALITY,
     over="ec2.security_groups",
@@ -464,16 +466,20 @@ def ec2_sg_admin_ports_company_only(group: Json, settings: Settings) -> Outcome:
     """Administrative interfaces (SSH, RDP, WinRM, VNC) are the most attacked entry points; limited
     to the networks the company administers from (NET-5), a stolen credential or an unpatched
     daemon is out of reach from everywhere else, a partner network and a forgotten VPN range included.
+    Database listeners (the `database_ports` setting) are held to the same rule: only the
+    company's own networks (and application groups) may reach them.
 
-    A CIDR source (IPv4 or IPv6) outside every `company_cidrs` range fails, internal ranges too
+    A CIDR source (IPv4 or IPv6) with any address outside the `company_cidrs` ranges fails (exact
+    set arithmetic: nested and overlapping ranges count together), internal ranges too
     (list the VPC and VPN ranges among the company ranges if admins connect from them). Security
     group sources are internal and not judged. A prefix list's entries are not collected: MANUAL.
     With no company ranges configured, only the whole internet is a certain failure; any other
     source is MANUAL ("configure company ranges"); a group that opens no admin port to any CIDR
     passes either way, as no range setting could change that.
     """
-    company = [ipaddress.ip_network(c, strict=False) for c in settings.company_cidrs]
-    names = _named(settings.admin_ports, ADMIN_NAMES, "admin")
+    company = AddressSet.of(settings.company_cidrs)
+    names = {**_named(settings.database_ports, DATABASE_PORTS, "database"),
+             **_named(settings.admin_ports, ADMIN_NAMES, "admin")}
     outside: list[tuple[Json, tuple[int, ...], list[str]]] = []
     prefix_lists: list[tuple[Json, tuple[int, ...], list[str]]] = []
     for permission in need(group, "IpPermissions"):
@@ -497,15 +503,16 @@ def ec2_sg_admin_ports_company_only(group: Json, settings: Settings) -> Outcome:
     world = [entry for entry in world if entry[2]]
     if world or (company and outside):
         found = outside if company else world
-        return fail(f"Admin ports open outside the company ranges: {describe(found)}", evidence=evidence)
+        return fail(f"Admin/database ports open outside the company ranges: {describe(found)}",
+                    evidence=evidence)
     if outside:
-        return manual(f"Admin ports open to {describe(outside)}: {CONFIGURE_COMPANY} to decide",
+        return manual(f"Admin/database ports open to {describe(outside)}: {CONFIGURE_COMPANY} to decide",
                       evidence=evidence)
     if prefix_lists:
-        return manual(f"Admin ports open to prefix lists ({describe(prefix_lists)}): check that their "
-                      "entries are company ranges (their entries are not collected)", evidence=evidence)
+        return manual(f"Admin/database ports open to prefix lists ({describe(prefix_lists)}): check that "
+                      "their entries are company ranges", evidence=evidence)
     scope = "outside the company ranges" if company else "to any CIDR"
-    return ok(f"No admin port ({_ranges(names)}) is open {scope}",
+    return ok(f"No admin or database port is open {scope}",
               evidence={**evidence, "IpPermissions": need(group, "IpPermissions")})
 
 
