@@ -15,7 +15,7 @@ from awsaudit.checks._registry import REGISTRY
 from awsaudit.checks.network.security_groups import ec2_sg_no_public_ssh
 from awsaudit.collect import ec2
 from awsaudit.collect._call import Context
-from awsaudit.model import Json, Status
+from awsaudit.model import Json, Severity, Status
 from tests.conftest import ACCOUNT, REGION
 
 
@@ -283,7 +283,9 @@ def test_collected_groups_evaluate(ctx: Context, client: Any) -> None:
 
     by_group = {f.resource.rsplit("/", 1)[1]: f for f in findings}
     assert by_group[groups["acme-bastion"]].status is Status.FAIL
-    assert by_group[groups["acme-bastion"]].message == "SSH 22 open to 0.0.0.0/0"
+    assert by_group[groups["acme-bastion"]].message == (
+        "SSH 22 open to 0.0.0.0/0; the group is attached to no network interface (unused)")
+    assert by_group[groups["acme-bastion"]].severity is Severity.LOW
     assert by_group[groups["acme-bastion-restricted"]].status is Status.PASS
     assert by_group[groups["acme-web"]].status is Status.PASS
     assert all(f.region == REGION and f.account == ACCOUNT for f in findings)
