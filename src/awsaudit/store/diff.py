@@ -213,17 +213,17 @@ def account_drift(
     baseline: Json | None,
     old_findings: Sequence[Finding],
     new_findings: Sequence[Finding],
-    old_resources: Mapping[str, ResourceState],
-    new_resources: Mapping[str, ResourceState],
+    resources: Json,
 ) -> Json:
-    """The drift of one account against its baseline scan ({"scan", "collected_at"} or None: first scan)."""
+    """The drift of one account against its baseline scan ({"scan", "collected_at", ...}; None:
+    this is its first scan, nothing to compare). `resources` is diff_resources' result."""
     if baseline is None:
         return {"account": account, "baseline": None}
     return {
         "account": account,
         "baseline": baseline,
         "findings": diff_findings(old_findings, new_findings).to_json(),
-        "resources": diff_resources(old_resources, new_resources),
+        "resources": resources,
     }
 
 

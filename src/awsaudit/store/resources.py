@@ -18,6 +18,17 @@ from typing import Any
 from awsaudit.model import Json, canonical_json, evidence_hash
 
 GLOBAL = "global"
+VOLATILE = frozenset({
+    # CloudTrail trail status: delivery and logging timestamps move with every event
+    "LatestDeliveryTime", "LatestDeliveryAttemptTime", "LatestDeliveryAttemptSucceeded",
+    "LatestNotificationTime", "LatestNotificationAttemptTime", "LatestNotificationAttemptSucceeded",
+    "LatestCloudWatchLogsDeliveryTime", "LatestDigestDeliveryTime", "LatestDigestDeliveryAttemptTime",
+    "TimeLoggingStarted", "TimeLoggingStopped", "StartLoggingTime", "StopLoggingTime",
+    # EFS metered size, RDS point-in-time restore window
+    "SizeInBytes", "LatestRestorableTime",
+})
+"""Keys that are runtime state, not configuration: they change between any two scans and would
+bury the real changes. Left out of the fingerprint (the findings still see them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +67,8 @@ def decompress(data: bytes) -> Any:
 
 
 def configuration(resource: Json) -> Json:
-    """The resource without `_`-prefixed keys, at every level (bookkeeping, never configuration)."""
-    return {k: _strip(v) for k, v in resource.items() if not k.startswith("_")}
+    """The resource without `_`-prefixed keys (bookkeeping) and VOLATILE ones, at every level."""
+    return {k: _strip(v) for k, v in resource.items() if not k.startswith("_") and k not in VOLATILE}
 
 
 def _strip(value: Any) -> Any:
