@@ -55,6 +55,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
             fingerprint TEXT NOT NULL,
             check_id TEXT NOT NULL,
+            title TEXT NOT NULL,
             area TEXT NOT NULL,
             severity TEXT NOT NULL,
             status TEXT NOT NULL,

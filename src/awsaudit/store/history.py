@@ -132,11 +132,11 @@ class HistoryStore:
                     key = f.evidence_hash
                     if key not in blobs:
                         blobs[key] = compress(f.evidence)
-                rows.append((scan_id, f.fingerprint, f.check_id, f.area, str(f.severity), str(f.status),
-                             f.account, f.region, f.resource, f.message, f.evidence_hash, key,
+                rows.append((scan_id, f.fingerprint, f.check_id, f.title, f.area, str(f.severity),
+                             str(f.status), f.account, f.region, f.resource, f.message, f.evidence_hash, key,
                              int(f.check_error), json.dumps(f.mute) if f.mute is not None else None))
             self._put(conn, blobs.items())
-            conn.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            conn.executemany(f"INSERT INTO findings VALUES ({', '.join('?' * 15)})", rows)
             staged = list(resources)
             self._put(conn, ((s.config_hash, s.blob) for s in staged if s.blob is not None))
             conn.executemany("INSERT OR IGNORE INTO resources VALUES (?, ?, ?, ?, ?, ?)",
@@ -214,7 +214,7 @@ class HistoryStore:
         """The findings of a scan (of one account), with titles and controls from its stored metadata."""
         checks = self.checks(scan_id)
         query = ("SELECT check_id, area, severity, status, account, region, resource, message, "
-                 "evidence_blob, check_error, mute FROM findings WHERE scan_id = ?")
+                 "evidence_blob, check_error, mute, title FROM findings WHERE scan_id = ?")
         args: tuple[Any, ...] = (scan_id,)
         if account is not None:
             query, args = query + " AND account = ?", (scan_id, account)
@@ -224,7 +224,7 @@ class HistoryStore:
             for row in self.conn.execute(query, args).fetchall():
                 meta = checks.get(row[0])
                 found.append(Finding(
-                    check_id=row[0], title=meta.title if meta else row[0], status=Status(row[3]),
+                    check_id=row[0], title=row[11], status=Status(row[3]),
                     severity=Severity(row[2]),
                     objective=meta.objective if meta else Objective.CONFIDENTIALITY, message=row[7],
                     account=row[4], region=row[5], resource=row[6],
