@@ -52,6 +52,7 @@ def _rate(value: float | None) -> str:
 def history(ctx: click.Context, db: Path | None, as_json: bool, limit: int) -> None:
     """List the recorded scans, newest first: accounts, time, pass rate, counts per status."""
     if ctx.invoked_subcommand is not None:
+        ctx.obj = db  # `history --db X prune` means the store X
         return
     path = db or default_path()
     if not path.exists():
@@ -76,12 +77,13 @@ def history(ctx: click.Context, db: Path | None, as_json: bool, limit: int) -> N
 @click.option("--keep", type=click.IntRange(0), help="Keep only the N most recent scans.")
 @click.option("--older-than", "older_than", type=click.IntRange(0), metavar="DAYS",
               help="Delete scans collected more than DAYS days ago.")
+@click.pass_context
 @handle_errors
-def prune(db: Path | None, keep: int | None, older_than: int | None) -> None:
+def prune(ctx: click.Context, db: Path | None, keep: int | None, older_than: int | None) -> None:
     """Delete old scans (and the stored configurations only they referenced)."""
     if keep is None and older_than is None:
         raise InputError("history prune: give --keep N or --older-than DAYS")
-    path = db or default_path()
+    path = db or ctx.obj or default_path()
     with open_store(path, create=False) as store:
         removed = store.prune(keep=keep, older_than_days=older_than)
         left = len(store.scans())
