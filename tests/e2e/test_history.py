@@ -174,3 +174,21 @@ def test_an_unusable_store_is_one_line_and_exit_2(snapshots: tuple[Path, Path], 
 def test_history_without_a_store_says_so(tmp_path: Path) -> None:
     code, out, _ = run("history", "--db", str(tmp_path / "none.sqlite"))
     assert code == 0 and "No scans recorded yet" in out
+
+
+def test_demo_drift_shows_the_change_set(tmp_path: Path) -> None:
+    """`demo --drift`: two audits of Acme with the change set between; the diff in the terminal,
+    the "since the last audit" section and the trend chart in the second report."""
+    db = tmp_path / "h.sqlite"
+    code, out, err = run("demo", "--drift", "-o", str(tmp_path / "demo"), "--db", str(db),
+                         "--output-formats", "json,html")
+    assert code == 0, err
+    assert "Since the last audit (awsaudit diff 1 2)" in out
+    for expected in ("s3_bucket_no_public_read", "ec2_sg_no_public_ssh", "dave.okafor",
+                     "acme-billing-readonly", "IpRanges[1]"):
+        assert expected in out, expected
+    html = (tmp_path / "demo" / "report.html").read_text()
+    assert 'id="history"' in html and "Pass rate per area over the last 2 scans" in html
+    assert (tmp_path / "demo" / "before" / "report.html").exists()
+    code, out, _ = run("history", "--db", str(db), "--json")
+    assert [s["id"] for s in json.loads(out)] == [2, 1]
