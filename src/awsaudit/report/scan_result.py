@@ -375,4 +375,5 @@ def from_json(document: Json) -> ScanResult:
         accounts,
         mutes,
         document.get("framework_definitions"),
+        document.get("history"),
     )
