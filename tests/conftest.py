@@ -27,6 +27,13 @@ def _fresh_process_cache() -> Iterator[None]:
     clear_process_cache()
 
 
+@pytest.fixture(autouse=True)
+def _private_history_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own XDG data dir: no test ever writes the user's real history store,
+    and no test sees another test's scans."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+
+
 @pytest.fixture
 def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake credentials so that nothing can ever reach a real account."""

@@ -63,6 +63,9 @@ class Settings:
     """How many previous passwords may not be reused (IAM-5, CIS 2.9)."""
     root_usage_days: int = 90
     """Root password or key use within this many days is a finding (IAM-3, CIS 2.7)."""
+    bucket_review_days: int = 90
+    """A bucket whose configuration was last assessed (scanned into the history store) longer ago
+    than this is a finding (S3-3): changes in between went unreviewed."""
     designated_admins: tuple[str, ...] = ()
     """Principal ARNs (or user/NAME, role/NAME) of the designated administrators: allowed to hold admin
     (IAM-8) and to both define and assign permissions (IAM-9)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from awsaudit.checks._registry import Check
@@ -15,9 +16,11 @@ class Case:
     name: str
     resource: Json
     account: Json = field(default_factory=dict)
+    now: dt.datetime | None = None
+    """The snapshot's collection time, for checks that measure ages (None: not known)."""
 
     def run(self) -> Status:
-        return self.check.evaluate(self.resource, self.account).status
+        return self.check.evaluate(self.resource, self.account, now=self.now).status
 
     @property
     def id(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from awsaudit.checks.s3.hardening import (
@@ -13,6 +15,7 @@ from awsaudit.checks.s3.hardening import (
     s3_macie_data_discovery,
 )
 from awsaudit.model import Json, Status
+from awsaudit.settings import Settings
 from tests.checks.cases import Case
 
 ARN = "arn:aws:s3:::acme-data"
@@ -60,16 +63,18 @@ PRINTS = configuration_fingerprints(CONFIG)
 CHANGED = {**CONFIG, "Policy": {"Statement": [ALLOW_APP]}}
 
 
-def previous(prints: dict[str, str], **extra: object) -> Json:
-    return {"scanned_at": "2026-05-01T08:00:00+00:00", "fingerprints": prints, **extra}
+NOW = dt.datetime(2026, 5, 20, 8, 0, tzinfo=dt.UTC)
+LONG_AGO = "2026-01-01T08:00:00+00:00"  # 139 days before NOW: beyond the 90-day review interval
+
+
+def previous(config: Json, scanned_at: str = "2026-05-01T08:00:00+00:00") -> Json:
+    return {"scanned_at": scanned_at, "configuration": config}
 
 
 HTTP, MFA = s3_bucket_denies_http, s3_bucket_mfa_delete_enabled
 MACIE, REVIEWED = s3_macie_data_discovery, s3_bucket_configuration_reviewed
 EU, US = "eu-west-1", "us-east-1"
 NOT_PRINCIPAL = {k: v for k, v in deny().items() if k != "Principal"} | {"NotPrincipal": {"AWS": "arn:x"}}
-REVIEWED_CHANGE = {"fingerprints": configuration_fingerprints(CHANGED), "by": "alice.martin",
-                   "at": "2026-05-02"}
 
 CASES = [
     # CIS 3.1.1: HTTPS only
@@ -113,16 +118,21 @@ CASES = [
           "regions": {EU: {"macie2": {"session": {"_errors": {"MacieSession": "ThrottlingException"}}}}}}),
     Case(MACIE, Status.UNKNOWN, "s3-not-collected", {"regions": {}}),
     # S3-3: configuration reviewed
-    Case(REVIEWED, Status.PASS, "unchanged", {**CONFIG, "_previous": previous(PRINTS)}),
-    Case(REVIEWED, Status.PASS, "change-reviewed",
-         {**CHANGED, "_previous": previous(PRINTS, reviewed=REVIEWED_CHANGE)}),
-    Case(REVIEWED, Status.FAIL, "policy-changed", {**CHANGED, "_previous": previous(PRINTS)}),
-    Case(REVIEWED, Status.FAIL, "reviewed-an-older-change",
-         {**CHANGED, "_previous": previous(PRINTS, reviewed={"fingerprints": PRINTS, "by": "bob"})}),
-    Case(REVIEWED, Status.UNKNOWN, "no-history", CONFIG),
+    Case(REVIEWED, Status.PASS, "unchanged", {**CONFIG, "_previous": previous(CONFIG)}, now=NOW),
+    Case(REVIEWED, Status.PASS, "reordered-keys-unchanged",
+         {**CONFIG, "_previous": previous({k: CONFIG[k] for k in reversed(list(CONFIG))})}, now=NOW),
+    Case(REVIEWED, Status.MANUAL, "policy-changed", {**CHANGED, "_previous": previous(CONFIG)}, now=NOW),
+    Case(REVIEWED, Status.MANUAL, "part-unreadable-last-time",
+         {**CONFIG, "_previous": previous({k: v for k, v in CONFIG.items() if k != "Acl"})}, now=NOW),
+    Case(REVIEWED, Status.FAIL, "not-assessed-within-interval",
+         {**CONFIG, "_previous": previous(CONFIG, LONG_AGO)}, now=NOW),
+    Case(REVIEWED, Status.FAIL, "changed-and-interval-exceeded",
+         {**CHANGED, "_previous": previous(CONFIG, LONG_AGO)}, now=NOW),
+    Case(REVIEWED, Status.UNKNOWN, "no-history", CONFIG, now=NOW),
+    Case(REVIEWED, Status.UNKNOWN, "no-collection-time", {**CONFIG, "_previous": previous(CONFIG)}),
     Case(REVIEWED, Status.UNKNOWN, "part-not-collected",
          {**{k: v for k, v in CONFIG.items() if k != "Acl"}, "_errors": {"Acl": "AccessDenied"},
-          "_previous": previous(PRINTS)}),
+          "_previous": previous(CONFIG)}, now=NOW),
 ]
 
 
@@ -133,7 +143,7 @@ def test_case(case: Case) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_every_result_has_evidence(case: Case) -> None:
-    outcome = case.check.evaluate(case.resource, case.account)
+    outcome = case.check.evaluate(case.resource, case.account, now=case.now)
     assert outcome.status is Status.UNKNOWN or outcome.evidence
 
 
@@ -146,8 +156,21 @@ def test_messages() -> None:
     assert outcome.evidence["BucketsPerRegion"] == {"eu-west-1": 1, "us-east-1": 1}
     outcome = s3_bucket_configuration_reviewed.evaluate(CONFIG)
     assert outcome.message == NO_HISTORY
-    outcome = s3_bucket_configuration_reviewed.evaluate({**CHANGED, "_previous": previous(PRINTS)})
-    assert outcome.message == "Policy changed since 2026-05-01T08:00:00+00:00 and the change was not reviewed"
+    outcome = s3_bucket_configuration_reviewed.evaluate({**CHANGED, "_previous": previous(CONFIG)}, now=NOW)
+    assert outcome.message == ("Policy changed since the scan of 2026-05-01T08:00:00+00:00: review the "
+                               "change (evidence: before and after)")
+    assert outcome.evidence["Changes"] == {"Policy": {"before": None, "after": CHANGED["Policy"]}}
+    outcome = s3_bucket_configuration_reviewed.evaluate({**CONFIG, "_previous": previous(CONFIG, LONG_AGO)},
+                                                        now=NOW)
+    assert outcome.message == (f"Last assessed at {LONG_AGO}, more than the review interval of 90 days "
+                               "before this scan")
+
+
+def test_review_interval_is_a_tunable() -> None:
+    bucket = {**CONFIG, "_previous": previous(CONFIG, LONG_AGO)}
+    assert s3_bucket_configuration_reviewed.evaluate(bucket, now=NOW).status is Status.FAIL
+    longer = Settings(bucket_review_days=200)
+    assert s3_bucket_configuration_reviewed.evaluate(bucket, settings=longer, now=NOW).status is Status.PASS
 
 
 def test_fingerprints_are_stable_and_per_part() -> None:

@@ -7,6 +7,8 @@ otherwise it is left absent and `_errors` says which input was missing and why.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from awsaudit.model import Json
 
 BLOCK_FIELDS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -69,3 +71,24 @@ def _effective_block(bucket: Json, account_block: Json | None, account_reason: s
     else:
         out.pop("_errors", None)
     return out
+
+
+PREVIOUS = "_previous"
+
+
+def with_previous(account: Json, scanned_at: str, buckets: Mapping[str, Json]) -> Json:
+    """A copy of one account document whose buckets carry `_previous`: how the history store
+    saw them at the previous scan ({ARN: configuration} in `buckets`, collected at `scanned_at`).
+
+    The store is read by the CLI, not here: checks stay pure functions of the document. A bucket
+    absent from `buckets` is new since that scan and gets nothing (UNKNOWN: no previous scan).
+    """
+    s3 = account.get("global", {}).get("s3")
+    if not isinstance(s3, dict) or not isinstance(s3.get("buckets"), list):
+        return account
+    out = []
+    for bucket in s3["buckets"]:
+        config = buckets.get(str(bucket.get("_arn"))) if isinstance(bucket, dict) else None
+        out.append({**bucket, PREVIOUS: {"scanned_at": scanned_at, "configuration": config}}
+                   if config is not None else bucket)
+    return {**account, "global": {**account["global"], "s3": {**s3, "buckets": out}}}

@@ -12,7 +12,7 @@ import sys
 import click
 
 from awsaudit import __version__
-from awsaudit.cli import audit, catalogue, exposure, iam
+from awsaudit.cli import audit, catalogue, exposure, history, iam
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -31,6 +31,8 @@ def main(verbose: int) -> None:
       awsaudit checks                list the checks and the controls they assess
       awsaudit iam who-can ACTION    who can do what (IAM policy engine; also `iam paths`, `iam can`)
       awsaudit exposure --snapshot s.json.gz   what the internet can really reach, and through what
+      awsaudit history               the recorded scans (also `history prune`)
+      awsaudit diff [OLD] [NEW]      what changed since the last audit (scan ids or snapshot files)
 
     \b
     Tunables (company IP ranges, ports, thresholds): awsaudit config --show-defaults
@@ -44,5 +46,5 @@ def main(verbose: int) -> None:
 
 for command in (audit.demo, audit.scan, audit.collect, audit.audit, audit.report_command,
                 catalogue.config, catalogue.permissions, catalogue.list_checks, iam.iam,
-                exposure.exposure):
+                exposure.exposure, history.history, history.diff):
     main.add_command(command)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -31,6 +32,9 @@ from awsaudit.report import mutelist as mutelist_io
 from awsaudit.report.summary import print_summary
 from awsaudit.settings import Settings
 
+if TYPE_CHECKING:
+    from awsaudit.cli.drift import HistoryRun
+
 SEVERITIES = [str(s) for s in Severity if s is not Severity.INFO]
 
 
@@ -45,6 +49,8 @@ class AuditChoices:
     settings: Settings
     formats: tuple[str, ...] | None = None  # None: the command's default (demo: all)
     mutelist: mutelist_io.Mutelist | None = None
+    history_db: Path | None = None
+    """The history store to compare with and record into; None: --no-history."""
 
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> AuditChoices:
@@ -53,6 +59,13 @@ class AuditChoices:
         if options["company_cidrs"]:
             cidrs = settings_io.parse_cidrs(options["company_cidrs"].split(","), "--company-cidrs")
             loaded = dataclasses.replace(loaded, company_cidrs=cidrs)
+        history_db = None
+        if not options.get("no_history"):
+            from awsaudit.store.db import default_path  # noqa: PLC0415
+            from awsaudit.store.history import HistoryStore  # noqa: PLC0415
+
+            history_db = options.get("db") or default_path()
+            HistoryStore(history_db).close()  # corrupt, locked, foreign: exit 2 before collecting
         return cls(
             options["output_dir"],
             options["fail_on"],
@@ -61,11 +74,15 @@ class AuditChoices:
             loaded,
             parse_formats(options["output_formats"]) if options["output_formats"] else None,
             mutelist_io.load(options["mutelist"]) if options["mutelist"] else None,
+            history_db,
         )
 
 
 def evaluate_shards(
-    source_data: Json | Path, source: str, settings: Settings
+    source_data: Json | Path,
+    source: str,
+    settings: Settings,
+    prepare: Callable[[str, Json, Json], Json] | None = None,
 ) -> tuple[ScanBuilder, str | None]:
     """Evaluate a snapshot (a file, read shard by shard, or one in memory) one account at a time.
 
@@ -83,7 +100,8 @@ def evaluate_shards(
         shards = sorted(source_data.get("accounts", {}).items())
     builder = ScanBuilder.for_snapshot(header, source, now_iso())
     for account_id, account in shards:
-        shard = {**header, "accounts": {account_id: account}}
+        evaluated = prepare(account_id, account, header) if prepare is not None else account
+        shard = {**header, "accounts": {account_id: evaluated}}
         builder.add_account(account_id, account, evaluate(shard, settings=settings))
     incomplete = reader.incomplete if reader is not None else header.get("incomplete")
     return builder, str(incomplete) if incomplete else None
@@ -93,10 +111,27 @@ def finish(source_data: Json | Path, source: str, kind: str, choices: AuditChoic
     """Evaluate (a snapshot file shard by shard, or an in-memory one), write every output,
     print the summary; return the exit code."""
     out_dir = choices.output_dir or default_out(kind)
-    builder, incomplete = evaluate_shards(source_data, source, choices.settings)
+    with ExitStack() as stack:
+        run = None
+        if choices.history_db is not None:
+            from awsaudit.cli.drift import HistoryRun, open_store  # noqa: PLC0415
+
+            run = HistoryRun(stack.enter_context(open_store(choices.history_db)))
+        return _finish(source_data, source, kind, choices, out_dir, run)
+    raise AssertionError("unreachable")  # pragma: no cover - mypy cannot see ExitStack re-raise
+
+
+def _finish(
+    source_data: Json | Path, source: str, kind: str, choices: AuditChoices, out_dir: Path,
+    run: HistoryRun | None,
+) -> int:
+    builder, incomplete = evaluate_shards(
+        source_data, source, choices.settings, run.prepare if run is not None else None)
     if incomplete:
         click.echo(f"awsaudit: warning: incomplete snapshot: {incomplete}", err=True)
     scan = builder.build(choices.mutelist)
+    if run is not None:
+        scan = run.attach(scan)
     for warning in scan.warnings():
         click.echo(f"awsaudit: warning: {warning}", err=True)
     formats = choices.formats or (tuple(FORMATS) if kind == "demo" else DEFAULT_FORMATS)
@@ -109,6 +144,14 @@ def finish(source_data: Json | Path, source: str, kind: str, choices: AuditChoic
     written = {**copied, **write_all(out_dir, scan, formats,
                                      snapshot=None if isinstance(source_data, Path) else source_data)}
     _print_results(scan, out_dir, written, choices.quiet)
+    if run is not None:
+        recorded = run.record(scan)  # after the reports: a store failure never costs a report
+        if recorded is not None and not choices.quiet:
+            from awsaudit.cli.drift import one_line  # noqa: PLC0415
+
+            click.echo(one_line(scan.history or {}))  # the full drift: awsaudit diff
+            click.echo(f"Recorded as scan #{recorded} in {choices.history_db} "
+                       "(awsaudit history, awsaudit diff)")
     findings = scan.findings
     code = exit_code(
         findings, Severity(choices.fail_on) if choices.fail_on else None, choices.fail_on_unknown
@@ -165,6 +208,15 @@ _OUTPUT_OPTIONS = (
         "--company-cidrs",
         metavar="CIDR[,CIDR...]",
         help="The company's own IP ranges (admin access from elsewhere fails NET-5); overrides the config.",
+    ),
+    click.option(
+        "--db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="History store (SQLite) to compare with and record into "
+        "(default: $XDG_DATA_HOME/awsaudit/history.sqlite).",
+    ),
+    click.option(
+        "--no-history", is_flag=True, help="Neither compare with nor record into the history store."
     ),
     click.option("--quiet", "-q", is_flag=True, help="No summary or progress output."),
 )
@@ -266,12 +318,20 @@ def _collect_live(
 
 
 @click.command()
+@click.option(
+    "--drift",
+    is_flag=True,
+    help="Audit twice with a change set in between (a bucket made public, SSH opened, a policy "
+    "widened, a user deleted) and show what changed since the last audit.",
+)
 @output_options
 @handle_errors
-def demo(**options: Any) -> None:
+def demo(drift: bool, **options: Any) -> None:
     """Build a realistic, misconfigured company account in moto (in-process) and audit it.
 
     Uses the same collectors and checks as a real scan; needs no AWS account and no network.
+    With --drift the first audit goes to OUTPUT/before/, the second to OUTPUT/ with its "since
+    the last audit" section; both are recorded (with --no-history, in a temporary store).
     """
     try:
         import moto  # noqa: F401, PLC0415 - moto is only imported for the demo
@@ -280,9 +340,40 @@ def demo(**options: Any) -> None:
     from awsaudit.demo import collect_demo  # noqa: PLC0415
 
     choices = AuditChoices.from_options(options)
+    if drift:
+        sys.exit(_demo_drift(choices))
     with progress_bar(choices.quiet) as progress:
         snap = collect_demo(progress=progress)
     sys.exit(finish(snap, "demo (simulated with moto)", "demo", choices))
+
+
+def _demo_drift(choices: AuditChoices) -> int:
+    """Both audits of `demo --drift`, then the diff between them as `awsaudit diff` shows it."""
+    import tempfile  # noqa: PLC0415
+
+    from awsaudit.cli.drift import open_store, print_drift, scans_drift  # noqa: PLC0415
+    from awsaudit.demo import collect_demo_drift  # noqa: PLC0415
+
+    out_dir = choices.output_dir or default_out("demo")
+    with tempfile.TemporaryDirectory(prefix="awsaudit-history-") as tmp:
+        if choices.history_db is None:  # --no-history: the comparison still needs a store
+            choices = dataclasses.replace(choices, history_db=Path(tmp) / "history.sqlite")
+        with progress_bar(choices.quiet) as progress:
+            before, after, changes = collect_demo_drift(progress=progress)
+        finish(before, "demo (simulated with moto), first audit", "demo",
+               dataclasses.replace(choices, output_dir=out_dir / "before", quiet=True))
+        if not choices.quiet:
+            click.echo("Changed between the two audits:\n" + "\n".join(f"  - {c}" for c in changes))
+        code = finish(after, "demo (simulated with moto), after the change set", "demo",
+                      dataclasses.replace(choices, output_dir=out_dir))
+        if not choices.quiet and choices.history_db is not None:
+            with open_store(choices.history_db) as store:
+                pair = store.latest_pair()
+                if pair is not None:
+                    console = Console() if sys.stdout.isatty() else Console(width=160)
+                    print_drift(console, scans_drift(store, *pair),
+                                f"Since the last audit (awsaudit diff {pair[0].id} {pair[1].id})")
+    return code
 
 
 @click.command()

@@ -103,3 +103,24 @@ def collect_demo(progress: Progress | None = None, regions: tuple[str, ...] = RE
             return scan_account(source, ScanOptions(regions=regions, progress=progress))
         finally:
             clear_process_cache()
+
+
+def collect_demo_drift(
+    progress: Progress | None = None, regions: tuple[str, ...] = REGIONS
+) -> tuple[Json, Json, list[str]]:
+    """Acme audited twice with a change set in between (demo/drift.py), in one simulated account:
+    (the first snapshot, the second, what changed in words)."""
+    from awsaudit.demo import drift  # noqa: PLC0415
+
+    source = CredentialSource.from_factory(f"{__name__}:scan_session", regions[0])
+    with simulated_aws():
+        build_account(regions)
+        clear_process_cache()
+        try:
+            before = scan_account(source, ScanOptions(regions=regions, progress=progress))
+            changes = drift.apply(boto3.Session(region_name=regions[0]), regions)
+            clear_process_cache()
+            after = scan_account(source, ScanOptions(regions=regions, progress=progress))
+        finally:
+            clear_process_cache()
+    return before, after, changes

@@ -22,7 +22,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from awsaudit.model import Severity, Status
-from awsaudit.report import charts
+from awsaudit.report import charts, history_section
 from awsaudit.report.compliance import NO_RESOURCES, NOT_COVERED, WORST_FIRST, pass_rate, worst
 from awsaudit.report.exposure import exposure_rows
 from awsaudit.report.remediation import used_values
@@ -237,5 +237,6 @@ def render(report: ScanResult) -> str:
             script=Markup(script),
             style=Markup(style),
             csp=csp,
+            **history_section.context(report),
         )
     )

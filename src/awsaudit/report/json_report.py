@@ -41,6 +41,8 @@ def render(report: ScanResult) -> str:
         "accounts": [account.to_json() for account in report.accounts],
         "findings": [f.to_json() for f in report.findings],
     }
+    if report.history is not None:  # only with a history store, so re-rendering keeps the section
+        document["history"] = report.history
     return json.dumps(document, indent=2, default=str) + "\n"
 
 

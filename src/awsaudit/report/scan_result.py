@@ -200,6 +200,9 @@ class ScanResult:
     mutes: MuteSummary | None = None
     framework_definitions: dict[str, Json] | None = None
     """As compliance.framework_definitions() returns them; None: the shipped frameworks."""
+    history: Json | None = None
+    """What changed since the last audit and the pass-rate trend (awsaudit.store), when the scan
+    was compared with the history store: {"accounts": [drift per account], "totals", "trend"}."""
 
     @cached_property
     def totals(self) -> Counter[Status]:
@@ -372,4 +375,5 @@ def from_json(document: Json) -> ScanResult:
         accounts,
         mutes,
         document.get("framework_definitions"),
+        document.get("history"),
     )

@@ -3,6 +3,7 @@ each bucket's configuration changes between scans."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections import Counter
@@ -17,6 +18,7 @@ from awsaudit.iam.resource_policy import (
     sole_condition,
 )
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, manual, ok, unknown
+from awsaudit.settings import Settings
 
 INSECURE_TRANSPORT = (frozenset({"bool", "boolifexists"}), "aws:securetransport", ["false"])
 
@@ -218,20 +220,24 @@ REVIEWED_PARTS = ("Acl", "Policy", "PublicAccessBlock", "Encryption", "Versionin
                   "OwnershipControls")
 """The bucket configuration whose changes need a review (as collected; derived fields excluded)."""
 PREVIOUS = "_previous"
-NO_HISTORY = "no previous scan to compare with (scan history arrives with the history store)"
+NO_HISTORY = "no previous scan to compare with (the first scan recorded in the history store)"
+NOT_COLLECTED = "(not collected)"
+
+
+def _part_hash(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+                          .encode("utf-8")).hexdigest()[:16]
 
 
 def configuration_fingerprints(bucket: Json) -> dict[str, str]:
     """One short SHA-256 per configuration part, over canonical JSON; raises Missing for a part
-    that was not collected. The history step stores these and hands them back as `_previous`."""
-    return {part: hashlib.sha256(json.dumps(need(bucket, part), sort_keys=True, separators=(",", ":"))
-                                 .encode("utf-8")).hexdigest()[:16]
-            for part in REVIEWED_PARTS}
+    that was not collected."""
+    return {part: _part_hash(need(bucket, part)) for part in REVIEWED_PARTS}
 
 
 @check(
     "s3_bucket_configuration_reviewed",
-    title="S3 bucket configuration is unchanged since the last scan, or its change was reviewed",
+    title="S3 bucket configuration is assessed at every review interval, and each change is reviewed",
     severity=Severity.LOW,
     objective=Objective.INTEGRITY,
     over="s3.buckets",
@@ -239,7 +245,8 @@ def configuration_fingerprints(bucket: Json) -> dict[str, str]:
         console=(
             "Compare the bucket's configuration with the previous scan (awsaudit diff) and find the "
             "change in CloudTrail (PutBucketPolicy, PutBucketAcl, PutPublicAccessBlock ...).",
-            "If the change was intended, acknowledge it in the history store; otherwise revert it.",
+            "If the change was intended, record why; otherwise revert it. Scan at least once per review "
+            "interval (bucket_review_days) so no change goes unseen for longer.",
         ),
         cli="aws cloudtrail lookup-events --max-results 50 "
             "--lookup-attributes AttributeKey=ResourceName,AttributeValue={bucket}",
@@ -247,29 +254,50 @@ def configuration_fingerprints(bucket: Json) -> dict[str, str]:
                   "# logging in Terraform: a drift then shows in `terraform plan` before the next audit.",
     ),
 )
-def s3_bucket_configuration_reviewed(bucket: Json) -> Outcome:
+def s3_bucket_configuration_reviewed(bucket: Json, settings: Settings, now: dt.datetime | None) -> Outcome:
     """A bucket's exposure changes with one API call (a policy, an ACL, Block Public Access turned
     off); a yearly review misses what changed in between. Comparing each scan with the last one
-    shows every changed bucket, and a change someone reviewed is no longer a finding (S3-3).
+    shows every changed bucket, and scanning at least once per review interval bounds how long a
+    change can go unseen (S3-3).
 
-    Reads `_previous`, derived by the history step from the last scan:
-    {"scanned_at": ISO time, "fingerprints": {part: hash}, "reviewed": {"fingerprints": {...},
-    "by": ..., "at": ...} (optional: the configuration a reviewer accepted)}. Absent: UNKNOWN.
+    Reads `_previous`, derived from the history store before evaluation: {"scanned_at": the
+    previous scan's collection time, "configuration": the bucket as collected then}. Absent:
+    UNKNOWN (first scan). Decision: the previous assessment older than `bucket_review_days`
+    before this collection: FAIL; a reviewed part changed: MANUAL, with each change before and
+    after, for a human to judge; unchanged within the interval: PASS.
     """
     previous = bucket.get(PREVIOUS)
     if not isinstance(previous, dict):
         return unknown(NO_HISTORY, evidence={"Name": bucket.get("Name")})
-    current = configuration_fingerprints(bucket)
-    since = previous.get("scanned_at", "the previous scan")
-    before = previous.get("fingerprints") or {}
-    changed = [part for part in REVIEWED_PARTS if before.get(part) != current[part]]
-    evidence = {"Name": bucket.get("Name"), "ScannedAt": previous.get("scanned_at"), "Changed": changed,
-                "Fingerprints": current}
-    if not changed:
-        return ok(f"Configuration unchanged since {since}", evidence=evidence)
-    reviewed = previous.get("reviewed") or {}
-    if reviewed.get("fingerprints") == current:
-        return ok(f"{', '.join(changed)} changed since {since}; reviewed by {reviewed.get('by', '?')} "
-                  f"at {reviewed.get('at', '?')}", evidence={**evidence, "Reviewed": reviewed})
-    return fail(f"{', '.join(changed)} changed since {since} and the change was not reviewed",
-                evidence=evidence)
+    current = {part: need(bucket, part) for part in REVIEWED_PARTS}
+    before = previous.get("configuration") or {}
+    since = str(previous.get("scanned_at", "the previous scan"))
+    changes = {part: {"before": before.get(part, NOT_COLLECTED), "after": current[part]}
+               for part in REVIEWED_PARTS
+               if part not in before or _part_hash(before[part]) != _part_hash(current[part])}
+    evidence: Json = {"Name": bucket.get("Name"), "PreviousScan": previous.get("scanned_at"),
+                      "Changes": changes}
+    last = _instant(previous.get("scanned_at"))
+    if now is None or last is None:
+        return unknown(f"cannot measure the review interval (previous scan at {since}, this "
+                       f"collection time {'unknown' if now is None else now.isoformat()})", evidence)
+    limit = settings.bucket_review_days
+    if now - last > dt.timedelta(days=limit):
+        what = f"; {', '.join(changes)} changed since" if changes else ""
+        return fail(f"Last assessed at {since}, more than the review interval of {limit} days before "
+                    f"this scan{what}", evidence=evidence)
+    if changes:
+        return manual(f"{', '.join(changes)} changed since the scan of {since}: review the change "
+                      "(evidence: before and after)", evidence=evidence)
+    return ok(f"Configuration unchanged since the scan of {since}, within the review interval of "
+              f"{limit} days", evidence=evidence)
+
+
+def _instant(value: object) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
