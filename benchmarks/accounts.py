@@ -75,8 +75,11 @@ SIZES: dict[str, Size] = {
     # For the harness test: seconds, not minutes.
     "tiny": Size("tiny", ("eu-west-1",), users=3, groups=1, roles=2, policies=2, buckets=2,
                  security_groups=2, instances=1, org_accounts=0, db_instances=0),
-    "small": Size("small", ("eu-west-1", "us-east-1", "eu-central-1"), users=8, groups=2, roles=5,
-                  policies=5, buckets=6, security_groups=9, instances=6, org_accounts=0, db_instances=1),
+    # The small account: 3 regions, ~60 IAM entities, ~25 buckets (21 + the trail's and one
+    # access-log bucket per region), ~30 security groups (24 + the default group of 2 VPCs per
+    # region), a few instances.
+    "small": Size("small", ("eu-west-1", "us-east-1", "eu-central-1"), users=25, groups=5, roles=20,
+                  policies=10, buckets=21, security_groups=24, instances=4, org_accounts=0, db_instances=1),
     "medium": Size("medium", DEFAULT_REGIONS[:8], users=100, groups=10, roles=60, policies=80, buckets=60,
                    security_groups=400, instances=200, org_accounts=5, db_instances=4),
     "large": Size("large", DEFAULT_REGIONS, users=500, groups=20, roles=300, policies=400, buckets=300,
