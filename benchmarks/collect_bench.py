@@ -265,8 +265,8 @@ def render(f: dict[str, Any], verbose: bool = False) -> str:
     rss_target = TARGET_RSS_MB.get(f["size"], TARGET_RSS_MB["large"])
     rss_ok = f["rss_peak_mb"] <= rss_target
     lines += [
-        f"peak RSS    {f['rss_peak_mb']:>7.1f} MiB (scanner process; {f['rss_after_imports_mb']:.1f} MiB after "
-        f"imports)  (target <= {rss_target}: {_mark(rss_ok)})",
+        f"peak RSS    {f['rss_peak_mb']:>7.1f} MiB (scanner process; "
+        f"{f['rss_after_imports_mb']:.1f} MiB after imports)  (target <= {rss_target}: {_mark(rss_ok)})",
         f"CPU         scanner {f['scanner_cpu_seconds']:.2f} s, moto server {f['server_cpu_seconds']:.2f} s "
         f"(one core at most: the GIL); time inside moto summed over requests {f['moto_busy_seconds']:.2f} s",
         f"HTTP errors {f['http_errors']} (AccessDenied-like 'not configured' answers included); "
@@ -275,8 +275,10 @@ def render(f: dict[str, Any], verbose: bool = False) -> str:
     whole = f.get("end_to_end")
     if whole:
         e2e_target = TARGET_E2E_SECONDS.get(f["size"])
-        verdict = f"  (target <= {e2e_target:g} s: {_mark(whole['wall_seconds'] <= e2e_target)})" if e2e_target else ""
-        ratio = f", {whole['wall_seconds'] / f['bound_seconds']:.2f} x the bound" if f["bound_seconds"] else ""
+        verdict = (f"  (target <= {e2e_target:g} s: {_mark(whole['wall_seconds'] <= e2e_target)})"
+                   if e2e_target else "")
+        ratio = (f", {whole['wall_seconds'] / f['bound_seconds']:.2f} x the bound"
+                 if f["bound_seconds"] else "")
         lines.append(
             f"end to end  {whole['wall_seconds']:>7.2f} s{ratio} (python -m awsaudit scan -o DIR: start, "
             f"imports, scan, evaluation, reports){verdict}")
