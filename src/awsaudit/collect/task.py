@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import json
 import logging
 import threading
 import weakref
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any, Literal
 
 import boto3
@@ -26,7 +28,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.credentials import AssumeRoleCredentialFetcher, Credentials, DeferredRefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
-from botocore.loaders import Loader, create_loader
+from botocore.loaders import JSONFileLoader, Loader, create_loader
 
 from awsaudit import __version__
 from awsaudit.collect import COLLECTORS, Collector
@@ -172,9 +174,36 @@ def clear_process_cache() -> None:
         _CONFIGS.clear()
 
 
+def _no_documentation(obj: dict[str, Any]) -> dict[str, Any]:
+    """json object_hook: a model's `documentation` text emptied (the key stays: botocore reads some)."""
+    if isinstance(obj.get("documentation"), str):
+        obj["documentation"] = ""
+    return obj
+
+
+class LeanJSONFileLoader(JSONFileLoader):
+    """botocore's JSON loader, for a scanner that never renders docstrings.
+
+    Service models are mostly prose: every operation, shape and member carries its HTML
+    `documentation`, which botocore uses only for help text. Emptied at parse time (the key is
+    kept, as botocore indexes some of them) and parsed into plain dicts (ordered since Python 3.7)
+    instead of OrderedDict, the EC2 model alone takes tens of MB less. Nothing a request or a
+    response parser reads changes.
+    """
+
+    def _load_file(self, full_path: str, open_method: Any) -> Any:
+        if not Path(full_path).is_file():
+            return None
+        with open_method(full_path, "rb") as fp:
+            payload = fp.read().decode("utf-8")
+        return json.loads(payload, object_hook=_no_documentation)
+
+
 def _shared_loader() -> Loader:
     if not _LOADER:
-        _LOADER.append(create_loader())
+        loader = create_loader()
+        loader.file_loader = LeanJSONFileLoader()
+        _LOADER.append(loader)
     return _LOADER[0]
 
 
