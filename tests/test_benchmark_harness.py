@@ -107,3 +107,19 @@ def test_every_priced_action_names_its_operation() -> None:
     for action, costs in COSTS.items():
         for cost in costs if isinstance(costs, tuple) else (costs,):
             assert cost.operation[0].isupper() and cost.service, action
+
+
+def test_evaluate_bench_at_a_tiny_size() -> None:
+    """The synthetic snapshot has about the resources asked for, unique ARNs, and evaluates twice alike."""
+    from benchmarks.evaluate_bench import build, count_resources, run  # noqa: PLC0415
+    from benchmarks.evaluate_bench import render as render_evaluation  # noqa: PLC0415
+
+    snap = build(600, 2)
+    assert 450 <= count_resources(snap) <= 750
+    [account] = snap["accounts"].values()
+    assert sorted(account["regions"]) == ["eu-west-1", "us-east-1"]
+    arns = [u["_arn"] for u in account["global"]["iam"]["users"]]
+    assert len(arns) == len(set(arns)) == 30
+    first, second = run(600, 2, reports=False), run(600, 2, reports=False)
+    assert first["findings"] > 0 and first["findings_hash"] == second["findings_hash"]
+    assert "evaluate" in render_evaluation(first)
