@@ -166,12 +166,18 @@ _TOKENS = itertools.count(1)
 _LOADER: list[Loader] = []
 
 
-def clear_process_cache() -> None:
-    """Forget this process's sessions and clients (tests, or a process that changes its credentials)."""
+def clear_process_cache(models: bool = False) -> None:
+    """Forget this process's sessions and clients (tests, or a process that changes its credentials).
+
+    With `models`, also the shared loader and the service models it holds (a process done with
+    collecting: the CLI frees them before evaluating, as they are most of a scan's memory).
+    """
     with _LOCK:
         _SESSIONS.clear()
         _CLIENTS.clear()
         _CONFIGS.clear()
+        if models:
+            _LOADER.clear()
 
 
 def _no_documentation(obj: dict[str, Any]) -> dict[str, Any]:
