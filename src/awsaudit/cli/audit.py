@@ -243,8 +243,13 @@ def _collect_live(
 ) -> Json:
     """Collect the live account into snapshot_path as it goes; on Ctrl-C the file keeps what was collected."""
     from awsaudit.collect.scan import scan_account  # noqa: PLC0415
-    from awsaudit.collect.task import CredentialSource, clear_process_cache  # noqa: PLC0415 - fast --help
+    from awsaudit.collect.task import (  # noqa: PLC0415 - keep `awsaudit --help` fast
+        CredentialSource,
+        clear_process_cache,
+        limit_malloc_arenas,
+    )
 
+    limit_malloc_arenas()  # before the scan's threads exist
     source = CredentialSource.named_profile(profile) if profile else CredentialSource.default_chain()
     with progress_bar(quiet) as progress:
         options = ScanOptions(
