@@ -53,9 +53,14 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     import boto3  # noqa: F401, PLC0415  (imported after the environment is set: boto3 reads it once)
 
     from awsaudit.collect.scan import ScanOptions, scan_account  # noqa: PLC0415
-    from awsaudit.collect.task import CredentialSource, limit_malloc_arenas  # noqa: PLC0415
+    from awsaudit.collect.task import CredentialSource  # noqa: PLC0415
 
-    limit_malloc_arenas()  # as `awsaudit scan` does before collecting
+    try:  # as `awsaudit scan` does before collecting (source trees before it had no such call)
+        from awsaudit.collect.task import limit_malloc_arenas  # noqa: PLC0415
+    except ImportError:
+        pass
+    else:
+        limit_malloc_arenas()
     rss_ready = _current_rss_mb()
     # As `awsaudit scan` does: the default credential chain, sessions built by the scanner (a ready
     # boto3.Session would bring its own botocore loader, not the scanner's shared one).
