@@ -147,6 +147,9 @@ COSTS: dict[str, Cost | tuple[Cost, ...]] = {
                                             "1 where the hub is on"),
     "access-analyzer:ListAnalyzers": once("accessanalyzer", "ListAnalyzers"),
     "macie2:GetMacieSession": once("macie2", "GetMacieSession"),
+    "lambda:ListFunctions": listing("lambda", "ListFunctions", "functions", 50),
+    "sqs:ListQueues": listing("sqs", "ListQueues", "queues", 1000),
+    "sqs:GetQueueAttributes": each("sqs", "GetQueueAttributes", "queues"),
     # --- KMS (regional)
     "kms:ListKeys": listing("kms", "ListKeys", "kms_keys", 1000),
     "kms:ListAliases": listing("kms", "ListAliases", "kms_aliases", 100),

@@ -50,18 +50,27 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     os.environ["AWS_ENDPOINT_URL"] = job["endpoint"]
     os.environ["AWS_DEFAULT_REGION"] = job["regions"][0]
 
-    import boto3  # noqa: PLC0415  (imported after the environment is set: boto3 reads it once)
+    import boto3  # noqa: F401, PLC0415  (imported after the environment is set: boto3 reads it once)
 
     from awsaudit.collect.scan import ScanOptions, scan_account  # noqa: PLC0415
+    from awsaudit.collect.task import CredentialSource  # noqa: PLC0415
 
+    try:  # as `awsaudit scan` does before collecting (source trees before it had no such call)
+        from awsaudit.collect.task import limit_malloc_arenas  # noqa: PLC0415
+    except ImportError:
+        pass
+    else:
+        limit_malloc_arenas()
     rss_ready = _current_rss_mb()
-    session = boto3.Session(region_name=job["regions"][0])
+    # As `awsaudit scan` does: the default credential chain, sessions built by the scanner (a ready
+    # boto3.Session would bring its own botocore loader, not the scanner's shared one).
+    source = CredentialSource.default_chain(job["regions"][0])
     finished: list[tuple[str, float]] = []
     options = ScanOptions(regions=tuple(job["regions"]), concurrency=int(job["concurrency"]),
                           progress=lambda what, _done, _total: finished.append(
                               (what, round(time.perf_counter() - started, 2))))
     started, cpu_started = time.perf_counter(), time.process_time()
-    snap = scan_account(session, options)
+    snap = scan_account(source, options)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak = _peak_rss_mb()
 

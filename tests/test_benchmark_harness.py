@@ -91,7 +91,7 @@ def test_minimum_prices_listings_per_page_and_unknown_actions_per_region() -> No
 
 def test_tiny_account_end_to_end() -> None:
     """One server, generation, survey and a scan in a subprocess: figures come back and add up."""
-    [figures] = list(bench(SIZES["tiny"], [(0.0, 4)], log=lambda _message: None))
+    [figures] = list(bench(SIZES["tiny"], [(0.0, 4)], log=lambda _message: None, end_to_end=True))
     rows = {(r["service"], r["operation"]): r for r in figures["operations"]}
     assert rows[("iam", "GetAccountAuthorizationDetails")]["calls"] >= 1
     assert rows[("s3", "GetBucketAcl")]["calls"] == figures["inventory"]["account"]["buckets"]
@@ -101,9 +101,28 @@ def test_tiny_account_end_to_end() -> None:
     assert figures["wall_ratio"] is None  # no latency, no bound
     assert set(figures["collectors"]) == set(COLLECTORS)
     assert "API calls" in render(figures, verbose=True)
+    whole = figures["end_to_end"]  # a whole `python -m awsaudit scan -o DIR` process
+    assert whole["findings"] > 0 and whole["rss_peak_mb"] > 0 and whole["calls"] > 0
+    assert {"findings.json", "report.html", "snapshot.json.gz"} <= set(whole["files"])
 
 
 def test_every_priced_action_names_its_operation() -> None:
     for action, costs in COSTS.items():
         for cost in costs if isinstance(costs, tuple) else (costs,):
             assert cost.operation[0].isupper() and cost.service, action
+
+
+def test_evaluate_bench_at_a_tiny_size() -> None:
+    """The synthetic snapshot has about the resources asked for, unique ARNs, and evaluates twice alike."""
+    from benchmarks.evaluate_bench import build, count_resources, run  # noqa: PLC0415
+    from benchmarks.evaluate_bench import render as render_evaluation  # noqa: PLC0415
+
+    snap = build(600, 2)
+    assert 450 <= count_resources(snap) <= 750
+    [account] = snap["accounts"].values()
+    assert sorted(account["regions"]) == ["eu-west-1", "us-east-1"]
+    arns = [u["_arn"] for u in account["global"]["iam"]["users"]]
+    assert len(arns) == len(set(arns)) == 30
+    first, second = run(600, 2, reports=False), run(600, 2, reports=False)
+    assert first["findings"] > 0 and first["findings_hash"] == second["findings_hash"]
+    assert "evaluate" in render_evaluation(first)

@@ -7,6 +7,7 @@ errors become one line and an exit code in awsaudit.cli._base.handle_errors.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import shutil
 import sys
 from collections.abc import Callable, Iterable
@@ -294,8 +295,13 @@ def _collect_live(
 ) -> Json:
     """Collect the live account into snapshot_path as it goes; on Ctrl-C the file keeps what was collected."""
     from awsaudit.collect.scan import scan_account  # noqa: PLC0415
-    from awsaudit.collect.task import CredentialSource  # noqa: PLC0415 - keep `awsaudit --help` fast
+    from awsaudit.collect.task import (  # noqa: PLC0415 - keep `awsaudit --help` fast
+        CredentialSource,
+        clear_process_cache,
+        limit_malloc_arenas,
+    )
 
+    limit_malloc_arenas()  # before the scan's threads exist
     source = CredentialSource.named_profile(profile) if profile else CredentialSource.default_chain()
     with progress_bar(quiet) as progress:
         options = ScanOptions(
@@ -315,6 +321,11 @@ def _collect_live(
                 f"interrupted; what was collected so far is saved in {snapshot_path} "
                 f"(`awsaudit audit {snapshot_path}` evaluates it; what is missing is UNKNOWN)",
             ) from None
+        finally:
+            # Collection is over: its clients and service models (most of a scan's memory) go
+            # before evaluation and the reports need theirs; botocore's objects hold cycles.
+            clear_process_cache(models=True)
+            gc.collect()
 
 
 @click.command()

@@ -36,6 +36,13 @@ IAM_ANALYSIS = ModelSpec("iam-escalation", lambda view: analyse(view.model(IAM_M
 """Privilege-escalation graph and paths over IAM_MODEL."""
 
 
+PRINCIPAL_REFS = ModelSpec("iam-principal-refs", lambda view: {
+    e.arn: e.ref for e in _analysis(view).account.principals()})
+"""ARN -> `user/NAME` or `role/NAME` of every principal: built once, not once per finding."""
+PRINCIPAL_GAPS = ModelSpec("iam-principal-gaps", lambda view: _gaps(_analysis(view).account.principals()))
+"""Every principal's policy gaps, sorted: built once, not once per principal's PASS."""
+
+
 def _model(view: AccountView) -> IamAccount:
     return view.model(IAM_MODEL)
 
@@ -290,13 +297,13 @@ def _escalation_outcome(entity: Entity, view: AccountView) -> Outcome:
                   evidence={"admin": True})
     steps = analysis.path(entity.arn)
     if steps:
-        names = {e.arn: e.ref for e in analysis.account.principals()}
+        names = view.model(PRINCIPAL_REFS)
         evidence = [{"from": s.source, "to": s.target, "method": s.method, "permissions": list(s.permissions),
                      "note": s.note} for s in steps]
         methods = ", ".join(s.method for s in steps if s.method != "administrator")
         return fail(f"{entity.ref} can become administrator via {methods}: {summarise(steps, names)}",
                     evidence=evidence)
-    gaps = _gaps(analysis.account.principals())
+    gaps = view.model(PRINCIPAL_GAPS)
     if gaps:
         raise Missing("PolicyDocument", "; ".join(gaps))
     return ok(f"No privilege-escalation path to administrator from {entity.ref}",
