@@ -238,8 +238,7 @@ class _Builder:
     def run(self) -> Analysis:
         for principal in self.account.principals():
             self.graph.add_node(principal.arn)
-            verdict = allows_everything(principal.policy_set(self.account.scps), principal.context(),
-                                        principal.caller, principal.partition)
+            verdict = self.account.everything(principal)
             if verdict:
                 self.analysis.admins[principal.arn] = verdict
                 _add(self.graph, Step(principal.arn, ADMIN, "administrator", ("* on *",),

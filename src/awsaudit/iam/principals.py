@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from awsaudit.iam.conditions import Context
+from awsaudit.iam.coverage import Everything, allows_everything
 from awsaudit.iam.evaluate import Caller, PolicySet
 from awsaudit.iam.policy import Policy, PolicyError, parse_policy
 
@@ -106,6 +107,16 @@ class IamAccount:
     groups: Mapping[str, Group]
     managed: Mapping[str, ManagedPolicy]
     scps: tuple[tuple[Policy, ...], ...] = ()
+    _everything: dict[str, Everything] = field(default_factory=dict, compare=False, repr=False)
+
+    def everything(self, entity: Entity) -> Everything:
+        """Whether the principal may do every action on every resource (its own policies, groups,
+        boundary and the account's SCPs), decided once per principal: the escalation analysis and
+        the administrator checks ask the same question of every principal."""
+        if entity.arn not in self._everything:
+            self._everything[entity.arn] = allows_everything(
+                entity.policy_set(self.scps), entity.context(), entity.caller, entity.partition)
+        return self._everything[entity.arn]
 
     def principals(self) -> Iterator[Entity]:
         yield from self.users.values()

@@ -7,7 +7,7 @@ from typing import Any
 
 from awsaudit.checks._registry import Missing, check, need
 from awsaudit.checks._view import AccountView, ModelSpec
-from awsaudit.iam.coverage import admin_policies, allows_everything, policy_grants_everything
+from awsaudit.iam.coverage import admin_policies, policy_grants_everything
 from awsaudit.iam.duties import duties, is_designated
 from awsaudit.iam.escalation import Analysis, analyse, summarise
 from awsaudit.iam.policy import Policy, PolicyError, parse_policy
@@ -178,8 +178,7 @@ def _admin_outcome(entity: Entity, view: AccountView, settings: Settings) -> Out
     if entity.service_linked:
         return ok(f"{entity.ref} is a service-linked role (its policies are managed by AWS)",
                   evidence={"Path": entity.path})
-    policies = entity.policy_set(model.scps)
-    verdict = allows_everything(policies, entity.context(), entity.caller, entity.partition)
+    verdict = model.everything(entity)
     evidence: Json = {"granted_by": admin_policies(entity.policies) or [p.name for p in entity.policies],
                       "conditional": verdict.conditional, "gaps": list(entity.gaps)}
     if verdict:
