@@ -106,7 +106,7 @@ def grade(group: Json, view: AccountView, ports: Iterable[int], cidrs: Iterable[
                  {"reachability": {**evidence, "uncertain": [v.to_json() for v in verdicts]}})
 
 
-def _sources(sources: AddressSet, family: int) -> str:
+def sources_text(sources: AddressSet, family: int) -> str:
     """"anywhere" for the whole internet (less the VPC's own range, routed locally), else the ranges."""
     missing = INTERNET.family(family).difference(sources)
     if not missing:
@@ -135,7 +135,7 @@ def exposure_rows(view: AccountView) -> tuple[list[Json], list[str]]:
                     "arn": iface.arn, "kind": iface.kind,
                     "address": iface.public_ipv4 if found.family == 4 else ", ".join(iface.ipv6),
                     "family": f"IPv{found.family}", "ports": found.ports,
-                    "sources": _sources(verdict.sources, found.family), "route": _compact(verdict.path),
+                    "sources": sources_text(verdict.sources, found.family), "route": _compact(verdict.path),
                     "path": [h.to_json() for h in verdict.path], "uncertain": list(verdict.uncertain),
                 })
     return rows, [f"{region}: {gap}" for region, gap in sorted(model.gaps.items())]
