@@ -44,7 +44,9 @@ def exposure(snapshot_file: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"exposed": rows, "not_assessed": gaps}, indent=2))
         return
-    table = Table(title=f"Reachable from the internet: {len(rows)} (interface, ports)")
+    through = sum(1 for r in rows if r.get("via"))
+    table = Table(title=f"Reachable from the internet: {len(rows) - through} (interface, ports); "
+                        f"through a load balancer only: {through}")
     for column in ("account", "region", "resource", "public address", "ports", "from", "path"):
         table.add_column(column, overflow="fold")
     for r in rows:

@@ -10,6 +10,7 @@ from awsaudit.checks._registry import check
 from awsaudit.checks._view import AccountView
 from awsaudit.checks.network._exposure import NETWORK_MODEL, region_of, sources_text
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, ok
+from awsaudit.network.balancers import via_balancers
 from awsaudit.network.ports import LABELS, span_text
 from awsaudit.network.reach import candidate_spans, reach
 from awsaudit.settings import Settings
@@ -92,18 +93,22 @@ def vpc_default_deny(vpc: Json, settings: Settings, view: AccountView) -> Outcom
                         "sources": sources_text(verdict.sources, family),
                         "path": " -> ".join(h.text() for h in verdict.path),
                     })
+    via = [v for v in via_balancers(net) if v.target.interface.vpc == vpc_id]
     evidence: Json = {"VpcId": vpc_id, "interfaces": [i.id for i in interfaces],
-                      "public_ports": sorted(public), "assessed": ASSESSED}
+                      "public_ports": sorted(public), "assessed": ASSESSED,
+                      "via_load_balancers": [v.to_json() for v in via]}
+    through = "".join(f"; {v.target.interface.label} {v.target.interface.id} is reachable only "
+                      f"{v.target.text} on port {v.target.port}" for v in via)
     if found:
         lines = [f"{f['resource']} {f['interface']} {f['address']} {f['ports']} from {f['sources']} "
                  f"(path: {f['path']})" for f in found]
         return fail(f"{len(found)} (interface, port) reachable from the internet beyond the public ports "
-                    f"({', '.join(map(str, sorted(public))) or 'none'}): {'; '.join(lines)}",
+                    f"({', '.join(map(str, sorted(public))) or 'none'}): {'; '.join(lines)}{through}",
                     evidence={**evidence, "reachable": found})
     if unsure:
         raise Missing("ec2 network", "; ".join(dict.fromkeys(unsure)))
     public_text = f"; public ports reached: {', '.join(dict.fromkeys(allowed))}" if allowed else ""
     return ok(f"{len(interfaces)} network interface(s) examined (address, route table, network ACL, "
               f"security groups; TCP and UDP, IPv4 and IPv6): the internet reaches nothing beyond the public "
-              f"ports ({', '.join(map(str, sorted(public))) or 'none'}){public_text}",
+              f"ports ({', '.join(map(str, sorted(public))) or 'none'}){public_text}{through}",
               evidence={**evidence, "public_reached": list(dict.fromkeys(allowed))})
