@@ -9,16 +9,16 @@ was locked down when Acme last went through CIS. The production VPC has flow log
 VPCs do not.
 
 Routing: the public subnet reaches the internet through a gateway and gives its instances public
-IPs; the private subnet has no route to the internet and sits behind a network ACL that denies
-SSH and RDP from anywhere before allowing the rest, while the public subnet's ACL lets SSH in for
-the bastion (and the replies out). So the bastion is truly exposed (SSH from the internet, end
-to end), while the self-managed billing MySQL in the private subnet, whose group is open to the
+IPs; the private subnet has no route to the internet and sits behind a network ACL that denies SSH
+and RDP from anywhere before allowing the rest, while the public subnet's ACL lets SSH in for the
+bastion (and the replies out). So the bastion is truly exposed (SSH from the internet, end to
+end), while the self-managed billing MySQL in the private subnet, whose group is open to the
 world, cannot be reached: the same kind of rule, two severities. The web server takes HTTP only
-from an internet-facing ALB in the two public subnets: reachable through the balancer, not exposed. Production reaches S3 through a gateway
-endpoint. A shared-services VPC (CI runners) is peered with routes to single subnets; the
-staging VPC, peered "to copy a database", routes all of 10.0.0.0/8 over its peering, runs an
-app server without an S3 endpoint and has no flow log. EBS encryption by default is on in the
-home region only.
+from an internet-facing ALB in the two public subnets: reachable through the balancer, not
+exposed. Production reaches S3 through a gateway endpoint. A shared-services VPC (CI runners) is
+peered with routes to single subnets; the staging VPC, peered "to copy a database", routes all of
+10.0.0.0/8 over its peering, runs an app server without an S3 endpoint and has no flow log. EBS
+encryption by default is on in the home region only.
 """
 
 from __future__ import annotations
