@@ -589,6 +589,11 @@ def _survey_region(c: Clients, inv: Inventory, region: str) -> dict[str, int]:
                                                                    "DBClusters"))
     n["file_systems"] = _safe(inv, f"efs {region}", lambda: _count(c("efs", region), "describe_file_systems",
                                                                     "FileSystems"))
+    elbv2 = c("elbv2", region)
+    n["load_balancers"] = _safe(inv, f"elbv2 {region}", lambda: _count(elbv2, "describe_load_balancers",
+                                                                        "LoadBalancers"))
+    n["target_groups"] = _safe(inv, f"elbv2 {region}", lambda: _count(elbv2, "describe_target_groups",
+                                                                       "TargetGroups"))
     n["security_hub"] = _hub(c("securityhub", region))
     n["functions"] = _safe(inv, f"lambda {region}", lambda: _count(c("lambda", region), "list_functions",
                                                                     "Functions"))

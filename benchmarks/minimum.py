@@ -191,6 +191,13 @@ COSTS: dict[str, Cost | tuple[Cost, ...]] = {
     # One IAM action, two operations: the budgets, then each budget's notifications (its alerts).
     "budgets:ViewBudget": (listing("budgets", "DescribeBudgets", "budgets", 100),
                            each("budgets", "DescribeNotificationsForBudget", "budgets")),
+    # --- Elastic Load Balancing v2 (regional): listings at PageSize 400, then one call per resource
+    "elasticloadbalancing:DescribeLoadBalancers": listing("elbv2", "DescribeLoadBalancers", "load_balancers",
+                                                          400),
+    "elasticloadbalancing:DescribeListeners": each("elbv2", "DescribeListeners", "load_balancers"),
+    "elasticloadbalancing:DescribeTargetGroups": listing("elbv2", "DescribeTargetGroups", "target_groups",
+                                                         400),
+    "elasticloadbalancing:DescribeTargetHealth": each("elbv2", "DescribeTargetHealth", "target_groups"),
     "account:GetAlternateContact": Cost("account", "GetAlternateContact", lambda _n, _inv: 3,
                                         "3: one per contact type (billing, operations, security)"),
     "account:GetContactInformation": once("account", "GetContactInformation"),

@@ -8,6 +8,9 @@ import boto3
 
 from awsaudit.checks import evaluate
 from awsaudit.checks.logging.access_logs import vpc_flow_logs_enabled
+from awsaudit.checks.network.default_deny import (
+    vpc_default_deny,
+)
 from awsaudit.checks.network.security_groups import (
     ec2_default_sg_restricts_all,
     ec2_sg_admin_ports_company_only,
@@ -38,7 +41,7 @@ GROUP_CHECKS = (ec2_sg_no_public_ssh, ec2_sg_no_public_rdp, ec2_sg_no_public_vnc
                 ec2_sg_no_public_all_traffic, ec2_sg_admin_ports_company_only)
 CHECKS = (*GROUP_CHECKS, ec2_nacl_no_public_admin_ports, vpc_peering_routes_least_access,
           vpc_s3_endpoint_used, ec2_instance_imdsv2_required, ec2_ebs_default_encryption,
-          vpc_flow_logs_enabled)
+          vpc_flow_logs_enabled, vpc_default_deny)
 
 # (check, group name) -> expected status, for the groups of the production VPC.
 EXPECTED = {
@@ -114,6 +117,12 @@ def test_demo_network_yields_pass_and_fail(ctx: Context, session: boto3.Session)
     assert _by_name(home, names, ec2_instance_imdsv2_required) == {
         "acme-prod-web-1": Status.PASS, "acme-bastion-1": Status.FAIL, "acme-staging-app-1": Status.PASS,
         "acme-billing-db-1": Status.PASS}
+    deny = _by_name(home, names, vpc_default_deny)
+    assert (deny["acme-prod"], deny["acme-staging"]) == (Status.FAIL, Status.PASS)
+    [prod_deny] = [f for f in home
+                   if f.check_id == vpc_default_deny.id and names.get(f.resource) == "acme-prod"]
+    # The bastion's SSH, not the web tier's 80/443, nor the billing MySQL behind the private subnet.
+    assert [r["ports"] for r in prod_deny.evidence["reachable"]] == ["tcp 22"]
     flow = _by_name(home, names, vpc_flow_logs_enabled)
     assert (flow["acme-prod"], flow["acme-staging"]) == (Status.PASS, Status.FAIL)
     ebs = {f.region: f.status for f in findings if f.check_id == ec2_ebs_default_encryption.id}

@@ -30,7 +30,7 @@ def main(verbose: int) -> None:
       awsaudit report findings.json -o DIR   re-render an earlier scan's reports from its findings.json
       awsaudit checks                list the checks and the controls they assess
       awsaudit iam who-can ACTION    who can do what (IAM policy engine; also `iam paths`, `iam can`)
-      awsaudit exposure --snapshot s.json.gz   what the internet can really reach, and through what
+      awsaudit exposure [--snapshot s.json.gz]  what the internet can really reach (live without a snapshot)
       awsaudit history               the recorded scans (also `history prune`)
       awsaudit diff [OLD] [NEW]      what changed since the last audit (scan ids or snapshot files)
 

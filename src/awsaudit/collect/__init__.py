@@ -22,6 +22,7 @@ from awsaudit.collect import cloudwatch as _cloudwatch
 from awsaudit.collect import config as _config
 from awsaudit.collect import ec2 as _ec2
 from awsaudit.collect import efs as _efs
+from awsaudit.collect import elbv2 as _elbv2
 from awsaudit.collect import iam as _iam
 from awsaudit.collect import kms as _kms
 from awsaudit.collect import logs as _logs
@@ -49,6 +50,7 @@ MODULES: tuple[ModuleType, ...] = (
     _iam,
     _s3,
     _ec2,
+    _elbv2,
     _cloudtrail,
     _config,
     _kms,

@@ -9,15 +9,16 @@ was locked down when Acme last went through CIS. The production VPC has flow log
 VPCs do not.
 
 Routing: the public subnet reaches the internet through a gateway and gives its instances public
-IPs; the private subnet has no route to the internet and sits behind a network ACL that denies
-SSH and RDP from anywhere before allowing the rest, while the public subnet's ACL lets SSH in for
-the bastion (and the replies out). So the bastion is truly exposed (SSH from the internet, end
-to end), while the self-managed billing MySQL in the private subnet, whose group is open to the
-world, cannot be reached: the same kind of rule, two severities. Production reaches S3 through a gateway
-endpoint. A shared-services VPC (CI runners) is peered with routes to single subnets; the
-staging VPC, peered "to copy a database", routes all of 10.0.0.0/8 over its peering, runs an
-app server without an S3 endpoint and has no flow log. EBS encryption by default is on in the
-home region only.
+IPs; the private subnet has no route to the internet and sits behind a network ACL that denies SSH
+and RDP from anywhere before allowing the rest, while the public subnet's ACL lets SSH in for the
+bastion (and the replies out). So the bastion is truly exposed (SSH from the internet, end to
+end), while the self-managed billing MySQL in the private subnet, whose group is open to the
+world, cannot be reached: the same kind of rule, two severities. The web server takes HTTP only
+from an internet-facing ALB in the two public subnets: reachable through the balancer, not
+exposed. Production reaches S3 through a gateway endpoint. A shared-services VPC (CI runners) is
+peered with routes to single subnets; the staging VPC, peered "to copy a database", routes all of
+10.0.0.0/8 over its peering, runs an app server without an S3 endpoint and has no flow log. EBS
+encryption by default is on in the home region only.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ def build(session: boto3.Session, regions: Sequence[str]) -> None:
     vpc = ec2.create_vpc(CidrBlock=VPC_CIDR, TagSpecifications=_tags("vpc", "acme-prod"))["Vpc"]["VpcId"]
     public = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.0.0/24", AvailabilityZone=f"{home}a",
                                TagSpecifications=_tags("subnet", "acme-prod-public-a"))["Subnet"]["SubnetId"]
+    public_b = ec2.create_subnet(
+        VpcId=vpc, CidrBlock="10.20.1.0/24", AvailabilityZone=f"{home}b",
+        TagSpecifications=_tags("subnet", "acme-prod-public-b"))["Subnet"]["SubnetId"]
     private = ec2.create_subnet(
         VpcId=vpc, CidrBlock="10.20.10.0/24", AvailabilityZone=f"{home}a",
         TagSpecifications=_tags("subnet", "acme-prod-private-a"))["Subnet"]["SubnetId"]
@@ -59,8 +63,9 @@ def build(session: boto3.Session, regions: Sequence[str]) -> None:
     _flow_logs(session, home, vpc)
     image = _instances(session, ec2, public, groups)
     _billing_database(ec2, image, private, groups["acme-billing-db"])
-    tables = _routing(ec2, vpc, public, private)
-    _network_acls(ec2, vpc, public, private)
+    tables = _routing(ec2, vpc, (public, public_b), private)
+    _network_acls(ec2, vpc, (public, public_b), private)
+    _load_balancer(session, home, vpc, (public, public_b), groups)
     ec2.create_vpc_endpoint(VpcId=vpc, VpcEndpointType="Gateway", ServiceName=f"com.amazonaws.{home}.s3",
                             RouteTableIds=list(tables.values()),
                             TagSpecifications=_tags("vpc-endpoint", "acme-prod-s3"))
@@ -97,9 +102,11 @@ def _security_groups(ec2: EC2Client, vpc: str) -> dict[str, str]:
             ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=list(ingress))
         return group_id
 
-    web = group("acme-prod-web", "Public web tier (ALB targets)",
-                _tcp(80, WORLD, WORLD6), _tcp(443, WORLD, WORLD6))
+    alb = group("acme-prod-alb", "Public load balancer", _tcp(80, WORLD, WORLD6), _tcp(443, WORLD, WORLD6))
+    # The web servers take traffic from the load balancer only: reachable through it, not exposed.
+    web = group("acme-prod-web", "Public web tier (ALB targets)", _tcp(80, group=alb))
     return {
+        "acme-prod-alb": alb,
         "acme-prod-web": web,
         # Opened during an incident so the on-call engineer could get in from a hotel; never closed.
         "acme-bastion": group("acme-bastion", "SSH bastion", _tcp(22, WORLD)),
@@ -205,16 +212,17 @@ def _billing_database(ec2: EC2Client, image: str, subnet: str, group: str) -> No
     )
 
 
-def _routing(ec2: EC2Client, vpc: str, public: str, private: str) -> dict[str, str]:
+def _routing(ec2: EC2Client, vpc: str, public: tuple[str, str], private: str) -> dict[str, str]:
     """An internet gateway for the public subnet, a private route table for the rest."""
     gateway = ec2.create_internet_gateway(TagSpecifications=_tags("internet-gateway", "acme-prod-igw"))
     gateway_id = gateway["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=gateway_id, VpcId=vpc)
     tables = {}
-    for name, subnet in (("public", public), ("private", private)):
+    for name, subnets in (("public", public), ("private", (private,))):
         table = ec2.create_route_table(VpcId=vpc, TagSpecifications=_tags("route-table", f"acme-prod-{name}"))
         tables[name] = table["RouteTable"]["RouteTableId"]
-        ec2.associate_route_table(RouteTableId=tables[name], SubnetId=subnet)
+        for subnet in subnets:
+            ec2.associate_route_table(RouteTableId=tables[name], SubnetId=subnet)
     ec2.create_route(RouteTableId=tables["public"], DestinationCidrBlock=WORLD, GatewayId=gateway_id)
     return tables
 
@@ -228,29 +236,47 @@ def _nacl_entries(ec2: EC2Client, acl: str, *entries: tuple[int, RuleActionType,
                                      Egress=egress, PortRange={"From": low, "To": high}, **source)  # type: ignore[arg-type]
 
 
-def _network_acls(ec2: EC2Client, vpc: str, public: str, private: str) -> None:
+def _network_acls(ec2: EC2Client, vpc: str, public: tuple[str, str], private: str) -> None:
     """The private subnet denies admin ports from anywhere first (CIS 6.2 done right); the public
     subnet's ACL was opened for SSH to the bastion, with the usual ephemeral-port allow."""
-    def acl(name: str, subnet: str) -> str:
+    def acl(name: str, *subnets: str) -> str:
         acl_id = ec2.create_network_acl(VpcId=vpc, TagSpecifications=_tags("network-acl", name))[
             "NetworkAcl"]["NetworkAclId"]
-        by_subnet: list[FilterTypeDef] = [{"Name": "association.subnet-id", "Values": [subnet]}]
-        [current] = ec2.describe_network_acls(Filters=by_subnet)["NetworkAcls"]
-        [association] = [a for a in current["Associations"] if a["SubnetId"] == subnet]
-        ec2.replace_network_acl_association(AssociationId=association["NetworkAclAssociationId"],
-                                            NetworkAclId=acl_id)
+        for subnet in subnets:
+            by_subnet: list[FilterTypeDef] = [{"Name": "association.subnet-id", "Values": [subnet]}]
+            [current] = ec2.describe_network_acls(Filters=by_subnet)["NetworkAcls"]
+            [association] = [a for a in current["Associations"] if a["SubnetId"] == subnet]
+            ec2.replace_network_acl_association(AssociationId=association["NetworkAclAssociationId"],
+                                                NetworkAclId=acl_id)
         return acl_id
 
     private_acl = acl("acme-prod-private", private)
     _nacl_entries(ec2, private_acl, (10, "deny", WORLD, 22, 22), (11, "deny", WORLD, 3389, 3389),
                   (12, "deny", WORLD6, 22, 22), (13, "deny", WORLD6, 3389, 3389),
                   (100, "allow", WORLD, 0, 65535), (101, "allow", WORLD6, 0, 65535))
-    public_acl = acl("acme-prod-public", public)
+    public_acl = acl("acme-prod-public", *public)
     _nacl_entries(ec2, public_acl, (100, "allow", WORLD, 80, 80), (110, "allow", WORLD, 443, 443),
                   (120, "allow", WORLD, 22, 22), (130, "allow", WORLD, 1024, 65535))
     # NACLs are stateless: the replies to clients' ephemeral ports, and the servers' own updates.
     _nacl_entries(ec2, public_acl, (100, "allow", WORLD, 80, 80), (110, "allow", WORLD, 443, 443),
                   (120, "allow", WORLD, 1024, 65535), egress=True)
+
+
+def _load_balancer(session: boto3.Session, region: str, vpc: str, subnets: tuple[str, str],
+                   groups: dict[str, str]) -> None:
+    """An internet-facing ALB in the two public subnets, forwarding HTTP to the web server: the web
+    tier is reachable through it (port 80, from the balancer's group only), not from the internet."""
+    ec2 = session.client("ec2", region_name=region)
+    elb = session.client("elbv2", region_name=region)
+    balancer = elb.create_load_balancer(Name="acme-prod-web", Subnets=list(subnets), Scheme="internet-facing",
+                                        SecurityGroups=[groups["acme-prod-alb"]], Type="application")
+    target_group = elb.create_target_group(Name="acme-prod-web", Protocol="HTTP", Port=80, VpcId=vpc,
+                                           TargetType="instance")["TargetGroups"][0]["TargetGroupArn"]
+    web = ec2.describe_instances(Filters=[{"Name": "tag:Name", "Values": ["acme-prod-web-1"]}])
+    instance = web["Reservations"][0]["Instances"][0]["InstanceId"]
+    elb.register_targets(TargetGroupArn=target_group, Targets=[{"Id": instance, "Port": 80}])
+    elb.create_listener(LoadBalancerArn=balancer["LoadBalancers"][0]["LoadBalancerArn"], Protocol="HTTP",
+                        Port=80, DefaultActions=[{"Type": "forward", "TargetGroupArn": target_group}])
 
 
 def _peered_vpcs(ec2: EC2Client, prod: str, prod_private_table: str, image: str) -> None:

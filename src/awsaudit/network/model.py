@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from awsaudit.network.ports import AddressSet, Network, network, protocol
+
+if TYPE_CHECKING:
+    from awsaudit.network.balancers import Balancer, Target
 
 REQUIRED = ("network_interfaces", "subnets", "route_tables", "network_acls", "internet_gateways",
             "security_groups")
@@ -126,6 +129,9 @@ class Interface:
     public_ipv4: str | None
     ipv6: tuple[str, ...]
     private_ip: str
+    listeners: tuple[tuple[str, int], ...] | None = None
+    """A load balancer node: the (protocol, port) it answers on; None for any other interface."""
+    balancer: str = ""
 
     @property
     def label(self) -> str:
@@ -149,6 +155,11 @@ class RegionNetwork:
     prefix_lists: dict[str, AddressSet] | None = None
     """id -> entries; None when prefix lists were not collected."""
     prefix_list_gap: str = ""
+    subnet_cidrs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    balancers: list[Balancer] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    """Load balancer targets the balancer lets in (see balancers.py): reachable through it only."""
+    balancer_gaps: list[str] = field(default_factory=list)
 
     def route_table(self, subnet: str) -> RouteTable | None:
         """The subnet's explicit association, else its VPC's main route table."""
@@ -239,6 +250,9 @@ def build_region(region: str, data: Mapping[str, Any]) -> RegionNetwork:
                                                     _sg_rules(item))
     for item in _list(data, "subnets"):
         net.subnets[item["SubnetId"]] = str(item.get("VpcId", ""))
+        ipv6 = [a["Ipv6CidrBlock"] for a in item.get("Ipv6CidrBlockAssociationSet") or []
+                if a.get("Ipv6CidrBlock")]
+        net.subnet_cidrs[item["SubnetId"]] = (*([item["CidrBlock"]] if item.get("CidrBlock") else []), *ipv6)
     for item in _list(data, "route_tables"):
         associations = item.get("Associations") or []
         net.route_tables.append(RouteTable(

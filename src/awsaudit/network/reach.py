@@ -13,8 +13,9 @@ The hops, in the order a packet meets them (each narrows the set of sources stil
 4. the same ACL outbound, for the replies to the client's ephemeral ports (NACLs are stateless);
 5. the union of the interface's security groups (stateful: replies need no rule): CIDRs and
    prefix lists let the internet in; a referenced group lets in only that group's members.
-Left out: transit gateways, VPC peering, PrivateLink, Network Firewall and Gateway Load Balancer
-inspection, load balancer listeners (their interfaces are judged like any other).
+A load balancer node (balancers.py) answers only on its listener ports: any other port stops at
+the first hop. Left out: transit gateways, VPC peering, PrivateLink, Network Firewall and Gateway
+Load Balancer inspection.
 """
 
 from __future__ import annotations
@@ -169,6 +170,10 @@ class _Walk:
 
     def address(self) -> Hop | None:
         iface = self.interface
+        if iface.listeners is not None and (self.proto, self.port) not in iface.listeners:
+            listening = ", ".join(f"{LABELS.get(p, p)} {n}" for p, n in iface.listeners) or "none"
+            return Hop("load balancer", iface.balancer,
+                       f"no listener on {self.what} (listeners: {listening})")
         if self.family == 4:
             if not iface.public_ipv4:
                 return Hop("address", iface.id, "no public IPv4 address (no public IP, no Elastic IP)")
@@ -260,6 +265,10 @@ class _Walk:
                     named = ", ".join(rule.cidrs.cidrs() + [f"prefix list {p}" for p in rule.prefix_lists])
                     reasons.append(f"{group_id} ({group.name}) allows {named}")
                 members += [f"{group_id} allows members of {g}" for g in rule.groups]
+        if not iface.groups and iface.listeners is not None:
+            # A network load balancer without security groups answers anyone on its listeners.
+            self.path.append(Hop("security group", "none", "load balancer without security groups"))
+            return None
         if not admitted:
             detail = f"no rule lets the internet in on {self.what}"
             if members:
@@ -301,6 +310,8 @@ class Exposure:
 def candidate_spans(net: RegionNetwork, interface: Interface) -> list[tuple[str, int, int]]:
     """(protocol, first port) of every stretch over which the interface's groups and its NACL
     treat all ports alike: enough to find every exposed port without trying 65,536 of them."""
+    if interface.listeners is not None:
+        return sorted({(proto, port, port) for proto, port in interface.listeners})
     spans: dict[str, set[int]] = {TCP: set(), UDP: set()}
     for group_id in interface.groups:
         group = net.groups.get(group_id)

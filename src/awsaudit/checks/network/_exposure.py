@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from awsaudit.checks._missing import Missing
 from awsaudit.checks._view import AccountView, ModelSpec
 from awsaudit.model import Json, Severity
+from awsaudit.network.balancers import add_balancers, via_balancers
 from awsaudit.network.model import REQUIRED, NetworkDataMissing, RegionNetwork, build_region
 from awsaudit.network.ports import INTERNET, TCP, AddressSet, network
 from awsaudit.network.reach import Hop, Reach, exposures, reach
@@ -45,12 +46,26 @@ def _build(view: AccountView) -> AccountNetwork:
         try:
             for key in REQUIRED:
                 view.collection(f"ec2.{key}", region)  # Missing with the collector's reason
-            model.regions[region] = build_region(region, view.service("ec2", region))
+            net = model.regions[region] = build_region(region, view.service("ec2", region))
+            _balancers(view, region, net)
         except Missing as missing:
             model.gaps[region] = str(missing)
         except NetworkDataMissing as missing:
             model.gaps[region] = f"ec2.{missing.key}: {missing.reason}"
     return model
+
+
+def _balancers(view: AccountView, region: str, net: RegionNetwork) -> None:
+    """Load balancers, when elbv2 was collected: without them a target reachable through a
+    balancer is simply not listed as such (its own exposure is judged all the same)."""
+    try:
+        data = view.service("elbv2", region)
+    except Missing:
+        return
+    for key in ("load_balancers", "target_groups"):
+        if key not in data:
+            net.balancer_gaps.append(f"elbv2.{key}: {(data.get('_errors') or {}).get(key, 'not collected')}")
+    add_balancers(net, data)
 
 
 NETWORK_MODEL = ModelSpec("network", _build)
@@ -106,7 +121,7 @@ def grade(group: Json, view: AccountView, ports: Iterable[int], cidrs: Iterable[
                  {"reachability": {**evidence, "uncertain": [v.to_json() for v in verdicts]}})
 
 
-def _sources(sources: AddressSet, family: int) -> str:
+def sources_text(sources: AddressSet, family: int) -> str:
     """"anywhere" for the whole internet (less the VPC's own range, routed locally), else the ranges."""
     missing = INTERNET.family(family).difference(sources)
     if not missing:
@@ -135,7 +150,21 @@ def exposure_rows(view: AccountView) -> tuple[list[Json], list[str]]:
                     "arn": iface.arn, "kind": iface.kind,
                     "address": iface.public_ipv4 if found.family == 4 else ", ".join(iface.ipv6),
                     "family": f"IPv{found.family}", "ports": found.ports,
-                    "sources": _sources(verdict.sources, found.family), "route": _compact(verdict.path),
+                    "sources": sources_text(verdict.sources, found.family), "route": _compact(verdict.path),
                     "path": [h.to_json() for h in verdict.path], "uncertain": list(verdict.uncertain),
                 })
-    return rows, [f"{region}: {gap}" for region, gap in sorted(model.gaps.items())]
+        for via in via_balancers(net):
+            target, node = via.target, via.node
+            rows.append({
+                "account": view.id, "region": region, "resource": target.interface.label,
+                "interface": target.interface.id, "arn": target.interface.arn, "kind": target.interface.kind,
+                "address": f"{target.interface.private_ip or '-'} (private)", "family": f"IPv{node.family}",
+                "ports": target.ports,
+                "sources": f"load balancer {target.balancer.name} only", "via": target.balancer.name,
+                "route": f"{target.text} -> {target.admitted_by}",
+                "path": [h.to_json() for h in node.path], "uncertain": list(node.uncertain),
+            })
+    gaps = [f"{region}: {gap}" for region, gap in sorted(model.gaps.items())]
+    gaps += [f"{region}: load balancers: {gap}" for region, net in sorted(model.regions.items())
+             for gap in net.balancer_gaps]
+    return rows, gaps
