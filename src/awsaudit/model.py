@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -199,3 +200,15 @@ def unknown(
 ) -> Outcome:
     """For a check that has its data but cannot decide from it (never for missing data: use need())."""
     return Outcome(Status.UNKNOWN, message, evidence, resource, region)
+
+
+def instant(value: object) -> dt.datetime | None:
+    """An ISO 8601 timestamp (as AWS and our snapshots write them) as an aware UTC datetime;
+    naive ones are UTC, as AWS means them. None for anything that is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)

@@ -12,7 +12,7 @@ from awsaudit.checks._registry import ACCOUNT, REGISTRY, Check
 from awsaudit.checks._view import GLOBAL, AccountView
 from awsaudit.checks.derive import derive
 from awsaudit.frameworks import controls_by_check
-from awsaudit.model import Finding, Json, Outcome, Status
+from awsaudit.model import Finding, Json, Outcome, Status, instant
 from awsaudit.settings import DEFAULTS, Settings
 
 log = logging.getLogger(__name__)
@@ -64,14 +64,7 @@ def snapshot_instant(snapshot: Json) -> dt.datetime | None:
     None when it is absent or unreadable: checks then fall back to their own collection time
     (IAM's `_collected_at`) or say UNKNOWN; the wall clock is never used.
     """
-    value = snapshot.get("collected_at")
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+    return instant(snapshot.get("collected_at"))
 
 
 def _run(check: Check, resource: Json, view: AccountView, settings: Settings) -> tuple[list[Outcome], bool]:

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from awsaudit.checks._registry import Missing, need
-from awsaudit.model import Json
+from awsaudit.model import Json, instant
 
 TRUE, FALSE = "true", "false"
 NO_DATE = frozenset({"N/A", "no_information", "not_supported"})
@@ -39,13 +39,10 @@ def collected(resource: Json, key: str) -> tuple[bool, Any]:
 
 def timestamp(value: Any) -> dt.datetime:
     """An ISO 8601 timestamp as an aware UTC datetime (naive ones are UTC, as AWS means them)."""
-    if not isinstance(value, str):
+    parsed = instant(value)
+    if parsed is None:
         raise Unclear(f"not a date: {value!r}")
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise Unclear(f"not a date: {value!r}") from None
-    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
+    return parsed
 
 
 def cell_date(row: Json, column: str) -> dt.datetime | None:

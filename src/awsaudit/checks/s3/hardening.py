@@ -17,7 +17,7 @@ from awsaudit.iam.resource_policy import (
     deny_statements,
     sole_condition,
 )
-from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, manual, ok, unknown
+from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, instant, manual, ok, unknown
 from awsaudit.settings import Settings
 
 INSECURE_TRANSPORT = (frozenset({"bool", "boolifexists"}), "aws:securetransport", ["false"])
@@ -277,7 +277,7 @@ def s3_bucket_configuration_reviewed(bucket: Json, settings: Settings, now: dt.d
                if part not in before or _part_hash(before[part]) != _part_hash(current[part])}
     evidence: Json = {"Name": bucket.get("Name"), "PreviousScan": previous.get("scanned_at"),
                       "Changes": changes}
-    last = _instant(previous.get("scanned_at"))
+    last = instant(previous.get("scanned_at"))
     if now is None or last is None:
         return unknown(f"cannot measure the review interval (previous scan at {since}, this "
                        f"collection time {'unknown' if now is None else now.isoformat()})", evidence)
@@ -292,12 +292,3 @@ def s3_bucket_configuration_reviewed(bucket: Json, settings: Settings, now: dt.d
     return ok(f"Configuration unchanged since the scan of {since}, within the review interval of "
               f"{limit} days", evidence=evidence)
 
-
-def _instant(value: object) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
