@@ -114,3 +114,17 @@ def test_snapshot_with_live_options_is_refused(tmp_path: Path) -> None:
     path = _snapshot(tmp_path, {})
     result = CliRunner().invoke(main, ["exposure", "--snapshot", str(path), "--region", REGION])
     assert result.exit_code == 2 and "live mode" in result.output
+
+
+def test_names_from_the_account_cannot_write_markup_into_the_table(
+    ctx: Context, lab: Lab, tmp_path: Path, session: Any
+) -> None:
+    exposed = lab.instance(lab.subnet(), lab.group(tcp(22, WORLD)))
+    session.client("ec2", region_name=REGION).create_tags(
+        Resources=[exposed], Tags=[{"Key": "Name", "Value": "[bold red]evil[/bold red]"}])
+    path = _snapshot(tmp_path, ec2.collect(ctx))
+
+    table = CliRunner().invoke(main, ["exposure", "--snapshot", str(path)])
+
+    assert table.exit_code == 0, table.output
+    assert "[bold red]evil[/bold red]" in table.output

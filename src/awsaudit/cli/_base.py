@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -18,6 +18,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from awsaudit.errors import AuditError
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+if TYPE_CHECKING:
+    from awsaudit.collect.task import CredentialSource
 
 
 def now_iso() -> str:
@@ -67,3 +70,11 @@ def progress_bar(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None
         yield update
 
 
+def credentials(profile: str | None, region: str | None = None) -> CredentialSource:
+    """How every live command gets credentials: the named profile, else the standard chain. An
+    unknown profile is one readable line (exit 2) when the session is first built."""
+    from awsaudit.collect.task import CredentialSource  # noqa: PLC0415 - keep `awsaudit --help` fast
+
+    if profile:
+        return CredentialSource.named_profile(profile, region)
+    return CredentialSource.default_chain(region)

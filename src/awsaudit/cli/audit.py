@@ -22,7 +22,7 @@ from rich.console import Console
 from awsaudit import settings as settings_io
 from awsaudit import snapshot as snapshot_io
 from awsaudit.checks import evaluate
-from awsaudit.cli._base import F, default_out, handle_errors, now_iso, progress_bar
+from awsaudit.cli._base import F, credentials, default_out, handle_errors, now_iso, progress_bar
 from awsaudit.cli.exit_codes import EXIT_SCAN_ERROR, exit_code
 from awsaudit.collect import COLLECTORS
 from awsaudit.collect.scan import ScanOptions
@@ -296,13 +296,12 @@ def _collect_live(
     """Collect the live account into snapshot_path as it goes; on Ctrl-C the file keeps what was collected."""
     from awsaudit.collect.scan import scan_account  # noqa: PLC0415
     from awsaudit.collect.task import (  # noqa: PLC0415 - keep `awsaudit --help` fast
-        CredentialSource,
         clear_process_cache,
         limit_malloc_arenas,
     )
 
     limit_malloc_arenas()  # before the scan's threads exist
-    source = CredentialSource.named_profile(profile) if profile else CredentialSource.default_chain()
+    source = credentials(profile)
     with progress_bar(quiet) as progress:
         options = ScanOptions(
             regions=() if all_regions else regions,

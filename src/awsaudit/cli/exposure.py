@@ -9,12 +9,13 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from awsaudit import snapshot as snapshot_io
 from awsaudit.checks._view import AccountView
 from awsaudit.checks.network._exposure import exposure_rows
-from awsaudit.cli._base import handle_errors
+from awsaudit.cli._base import credentials, handle_errors
 from awsaudit.errors import InputError
 from awsaudit.model import Json
 
@@ -39,16 +40,10 @@ LIVE_SERVICES = ("ec2", "elbv2")
 def collect_live(profile: str | None, regions: tuple[str, ...]) -> Json:
     """A snapshot of the network services, collected now with the standard credential chain (or
     the profile) through the scanner, so credentials, retries and errors behave as in `scan`."""
-    import boto3  # noqa: PLC0415 - keep `awsaudit --help` fast
-    from botocore.exceptions import ProfileNotFound  # noqa: PLC0415
-
     from awsaudit.collect.scan import ScanOptions, scan_account  # noqa: PLC0415
 
-    try:
-        session = boto3.Session(profile_name=profile, region_name=regions[0] if regions else None)
-    except ProfileNotFound as exc:
-        raise InputError(str(exc)) from None
-    return scan_account(session, ScanOptions(regions=regions, services=LIVE_SERVICES))
+    source = credentials(profile, regions[0] if regions else None)
+    return scan_account(source, ScanOptions(regions=regions, services=LIVE_SERVICES))
 
 
 def _rows(snapshot: Json) -> tuple[list[Json], list[str]]:
@@ -93,8 +88,10 @@ def exposure(snapshot_file: Path | None, profile: str | None, regions: tuple[str
     for column in ("account", "region", "resource", "public address", "ports", "from", "path"):
         table.add_column(column, overflow="fold")
     for r in rows:
-        table.add_row(r["account"], r["region"], f"{r['resource']}\n{r['interface']}", r["address"],
-                      r["ports"], r["sources"], r["route"])
+        # Names come from the audited account: escaped, so a tag cannot write rich markup.
+        cells = (r["account"], r["region"], f"{r['resource']}\n{r['interface']}", r["address"], r["ports"],
+                 r["sources"], r["route"])
+        table.add_row(*(escape(str(cell)) for cell in cells))
     console = Console(width=None if sys.stdout.isatty() else 200)  # pipes and files: no wrapping
     console.print(table)
     for gap in gaps:

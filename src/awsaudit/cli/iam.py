@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from awsaudit.cli._base import handle_errors
+from awsaudit.cli._base import credentials, handle_errors
 from awsaudit.errors import InputError
 from awsaudit.iam import catalogue
 from awsaudit.iam.coverage import allowed_somewhere, kind_candidates
@@ -37,17 +37,11 @@ def _source_options(func: F) -> F:
 
 
 def _collect(profile: str | None, region: str | None) -> Json:
-    import boto3  # noqa: PLC0415 - keep `awsaudit --help` fast
-    from botocore.exceptions import ProfileNotFound  # noqa: PLC0415
-
     from awsaudit.collect.scan import DEFAULT_HOME_REGION, ScanOptions, scan_account  # noqa: PLC0415
 
-    try:
-        session = boto3.Session(profile_name=profile, region_name=region)
-    except ProfileNotFound as exc:
-        raise InputError(str(exc)) from None
-    home = region or session.region_name or DEFAULT_HOME_REGION
-    return scan_account(session, ScanOptions(services=("iam",), regions=(home,)))
+    source = credentials(profile, region)
+    home = region or source.session().region_name or DEFAULT_HOME_REGION
+    return scan_account(source, ScanOptions(services=("iam",), regions=(home,)))
 
 
 def load_account(snapshot_file: Path | None, profile: str | None, region: str | None,
