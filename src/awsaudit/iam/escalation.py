@@ -54,9 +54,20 @@ def need_context(need: Need, action: str, base: Context, partition: str) -> Cont
 
 
 def kinds_for(need: Need, action: str, partition: str, account: str) -> tuple[str, ...]:
+    """The resource ARNs (templates) the need must be allowed on: its IAM target, else the
+    catalogue's kinds for the action narrowed to the types the method needs (`Need.on`)."""
     if need.target in IAM_KINDS:
         return (f"arn:{partition}:iam::{account}:{IAM_KINDS[need.target]}",)
-    return resource_kinds(action, partition, account)
+    kinds = resource_kinds(action, partition, account)
+    if not need.on:
+        return kinds
+    return tuple(k for k in kinds if _type_of(k).startswith(need.on))
+
+
+def _type_of(kind: str) -> str:
+    """`arn:aws:ec2:?*:1:instance/?*` -> `ec2:instance/?*` (service and resource part)."""
+    parts = kind.split(":", 5)
+    return f"{parts[2]}:{parts[5]}" if len(parts) == 6 else kind
 
 
 def _need_met(need: Need, policies: PolicySet, ctx: Context, caller: Caller,
@@ -80,6 +91,8 @@ def available_methods(policies: PolicySet, ctx: Context, caller: Caller) -> list
     """Methods whose every need is allowed on some resource of its kind, with the permissions used."""
     out: list[tuple[Method, list[str]]] = []
     for method in METHODS:
+        if method.edge_only:
+            continue
         used: list[str] = []
         for need in method.needs:
             exclude = caller.arn if need.target.startswith("other") else None
