@@ -189,6 +189,7 @@ class _Builder:
         self.service_roles: dict[tuple[str, bool], list[Entity]] = {}
         self.contexts: dict[str, Context] = {}
         self._trust_index: tuple[list[Entity], dict[str, set[int]], set[int]] | None = None
+        self._boundaries: dict[str, bool] = {}
 
     def trusting(self, principal: Entity) -> list[Entity]:
         """The roles whose trust policy might name `principal` (`_names` true), in account order.
@@ -361,9 +362,19 @@ class _Builder:
         else:
             targets = self._policy_targets(method)
         for resource, grantees in targets:
-            unbounded = [g for g in grantees if g.boundary is None]
+            unbounded = [g for g in grantees if self._boundary_admits_admin(g)]
             if unbounded and self.allowed(principal, action, resource, need):
                 yield principal, method, action, resource, unbounded
+
+    def _boundary_admits_admin(self, grantee: Entity) -> bool:
+        """A granted policy makes the grantee administrator only as far as its permissions boundary
+        lets it: no boundary, or one that itself allows every action (SCPs applied), lets it."""
+        if grantee.boundary is None:
+            return True
+        key = grantee.boundary.name
+        if key not in self._boundaries:
+            self._boundaries[key] = self._group_is_admin((grantee.boundary,))
+        return self._boundaries[key]
 
     def _policy_targets(self, method: Method) -> Iterator[tuple[str, list[Entity]]]:
         for policy in self.account.managed.values():
@@ -392,3 +403,83 @@ def summarise(steps: Iterable[Step], names: Mapping[str, str] | None = None) -> 
             parts.append(rename.get(step.source, step.source))
         parts.append(f"-[{step.method}]-> {rename.get(step.target, step.target)}")
     return " ".join(parts)
+
+
+HOLDER = "awsaudit-policy-holder"
+"""The user a policy is imagined attached to when it is judged on its own (no real principal)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyMethod:
+    """A method one policy grants on its own, the permissions it uses and what it reaches."""
+
+    method: Method
+    permissions: tuple[str, ...]
+    reaches: tuple[str, ...] = ()  # the existing principals it leads to (pass-role, existing, ...)
+
+    def describe(self) -> str:
+        reach = f" -> {', '.join(self.reaches)}" if self.reaches else ""
+        return f"{self.method.name} [{'; '.join(self.permissions)}]{reach}"
+
+
+def policy_methods(policy: Policy, analysis: Analysis, holders: Iterable[Entity] = ()) -> list[PolicyMethod]:
+    """The escalation methods a policy grants on its own, decided with the account that exists.
+
+    The policy is evaluated as if attached alone to a user of the account (the account's SCPs
+    apply; `${aws:username}` resolves to that user, so self-service statements reach no other
+    user). A method that needs a target principal counts only when one exists: another user for
+    methods 1-3 (not the policy's only holder), a role for UpdateRolePolicyToAssumeIt, and for
+    PassRole and existing-compute methods a role trusting the method's service that is privileged
+    (administrator, or itself on a path to administrator): PassRole limited to low-privilege roles
+    grants no PassRole method. Grant methods (attach, put, policy versions, groups) count wherever
+    allowed: they hand out arbitrary permissions.
+    """
+    account = analysis.account
+    caller = Caller(f"arn:{account.partition}:iam::{account.account_id}:user/{HOLDER}", account.account_id,
+                    "user", account.partition)
+    ctx = Context.of({"aws:username": HOLDER, "aws:PrincipalAccount": account.account_id},
+                     open=True, known=("aws:username",))
+    policies = PolicySet(identity=(policy,), scps=account.scps)
+    only_holder = {h.arn for h in holders}
+    found: list[PolicyMethod] = []
+    for method, used in available_methods(policies, ctx, caller):
+        if method.yields == "grant":
+            found.append(PolicyMethod(method, tuple(used)))
+            continue
+        reaches = _policy_reach(method, policies, ctx, caller, analysis,
+                                only_holder if len(only_holder) == 1 else set())
+        if reaches:
+            found.append(PolicyMethod(method, tuple(used), tuple(reaches)))
+    return found
+
+
+def _privileged(analysis: Analysis, arn: str) -> bool:
+    return analysis.is_admin(arn) or analysis.path(arn) is not None
+
+
+def _policy_reach(method: Method, policies: PolicySet, ctx: Context, caller: Caller, analysis: Analysis,
+                  excluded: set[str]) -> list[str]:
+    """The existing principals a non-grant method of one policy leads to (see policy_methods)."""
+    account = analysis.account
+    first = method.needs[0]
+
+    def allowed(action: str, resource: str, need: Need) -> bool:
+        request = Request(action, resource, need_context(need, action, ctx, caller.partition), caller)
+        return evaluate(request, policies).allowed
+
+    if method.yields == "other-user":
+        action = first.actions[0]
+        return [u.ref for u in account.users.values()
+                if u.arn not in excluded and allowed(action, u.arn, first)]
+    if method.yields == "assume":
+        action = first.actions[0]
+        return [r.ref for r in account.roles.values()
+                if not r.service_linked and _privileged(analysis, r.arn) and allowed(action, r.arn, first)]
+    roles = [r for r in account.roles.values()
+             if not r.service_linked and _trusts_service(r, method.service)
+             and (not method.instance_profile or bool(r.raw.get("InstanceProfileList")))
+             and _privileged(analysis, r.arn)]
+    pass_need = next((n for n in method.needs if n.passed_to), None)
+    if pass_need is None:
+        return [r.ref for r in roles]
+    return [r.ref for r in roles if allowed("iam:PassRole", r.arn, pass_need)]

@@ -88,7 +88,7 @@ ADMIN_REMEDIATION = Remediation(
 
 @check(
     "iam_policy_no_admin_privileges",
-    title="No attached IAM managed policy allows every action on every resource",
+    title="No IAM managed policy allows every action on every resource",
     severity=Severity.HIGH,
     objective=Objective.INTEGRITY,
     over="iam.policies",
@@ -96,7 +96,9 @@ ADMIN_REMEDIATION = Remediation(
 )
 def iam_policy_no_admin_privileges(policy: Json) -> Outcome:
     """A policy that allows "*" on "*" (directly, through NotAction or through wildcards covering
-    every service) makes whoever holds it an administrator: one leaked credential is the account."""
+    every service) makes whoever holds it an administrator: one leaked credential is the account.
+    Attached, it is high; unattached it is still a finding (low): it sits ready for anyone who may
+    attach policies, and it is exactly what an intruder looks for."""
     versions = need(policy, "PolicyVersionList")
     default_id = policy.get("DefaultVersionId")
     default = next((v for v in versions
@@ -114,8 +116,9 @@ def iam_policy_no_admin_privileges(policy: Json) -> Outcome:
     if not policy_grants_everything(parsed):
         return ok(f"Policy {name} does not allow every action on every resource", evidence=evidence)
     if not attachments:
-        return ok(f"Policy {name} allows every action on every resource but is not attached",
-                  evidence=evidence)
+        # Dormant, not harmless: one AttachUserPolicy (by anyone allowed it) makes an administrator.
+        return fail(f"Policy {name} allows every action on every resource; it is not attached (dormant: "
+                    "one attach away from an administrator)", evidence=evidence, severity=Severity.LOW)
     return fail(f"Policy {name} allows every action on every resource and is attached to {attachments} "
                 f"entit{'y' if attachments == 1 else 'ies'}", evidence=evidence)
 
