@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from awsaudit.iam.conditions import Context
-from awsaudit.iam.escalation import available_methods
+from awsaudit.iam.escalation import analyse, available_methods, policy_methods
 from awsaudit.iam.evaluate import Caller, PolicySet
 from awsaudit.iam.methods import METHODS, Method
 from awsaudit.iam.policy import parse_policy
+from awsaudit.iam.principals import build
 
 ACCOUNT = "123456789012"
 CALLER = Caller(f"arn:aws:iam::{ACCOUNT}:user/holder", ACCOUNT, "user")
@@ -89,3 +90,44 @@ def test_pass_role_for_another_service_grants_no_ec2_method() -> None:
                                    *_policy("iam:PassRole", condition=condition).identity))
     found = _found(policies)
     assert "CreateEC2WithExistingIP" not in found and "PassExistingRoleToNewLambdaThenInvoke" in found
+
+
+# --- the same table, judged on one policy inside an account (escalation.policy_methods)
+
+ADMIN_DOC = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def _account() -> Any:
+    """An administrator role behind every service a method reaches (EC2 ones in an instance
+    profile), an administrator user to take over, and a group."""
+    roles = []
+    for service in sorted({m.service for m in METHODS if m.service}):
+        name = "admin-" + service.split(".")[0]
+        arn = f"arn:aws:iam::{ACCOUNT}:role/{name}"
+        roles.append({"RoleName": name, "Arn": arn, "Path": "/", "RolePolicyList": [
+            {"PolicyName": "all", "PolicyDocument": ADMIN_DOC}], "AttachedManagedPolicies": [],
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]},
+            "InstanceProfileList": [{"InstanceProfileName": name}] if service == "ec2.amazonaws.com" else []})
+    users = [{"UserName": "root-like", "Arn": f"arn:aws:iam::{ACCOUNT}:user/root-like", "Path": "/",
+              "UserPolicyList": [{"PolicyName": "all", "PolicyDocument": ADMIN_DOC}],
+              "AttachedManagedPolicies": [], "GroupList": []}]
+    groups = [{"GroupName": "ops", "Arn": f"arn:aws:iam::{ACCOUNT}:group/ops", "GroupPolicyList": [],
+               "AttachedManagedPolicies": []}]
+    return analyse(build({"users": users, "roles": roles, "groups": groups, "policies": []}, ACCOUNT))
+
+
+ANALYSIS = _account()
+
+
+def _doc(actions: Any, resource: Any = "*") -> Any:
+    return parse_policy({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": actions, "Resource": resource}]}, "p")
+
+
+@pytest.mark.parametrize("method", DETECTED, ids=lambda m: f"{m.number:02d}-{m.name}")
+def test_a_policy_with_the_method_actions_grants_it_in_the_account(method: Method) -> None:
+    found = {pm.method.name for pm in policy_methods(_doc(_actions(method)), ANALYSIS)}
+    assert method.name in found
+    scoped = policy_methods(_doc(_actions(method), BUCKET), ANALYSIS)
+    assert method.name not in {pm.method.name for pm in scoped}
