@@ -72,3 +72,28 @@ def test_denied_subscriptions_leave_only_that_collection_absent(ctx: Context, se
     assert data["_errors"] == {"subscriptions": "AccessDenied"}
     assert [(e["service"], e["operation"], e["code"]) for e in ctx.errors] == [
         ("sns", "ListSubscriptions", "AccessDenied")]
+
+
+def test_topic_attributes_give_the_policy_and_confirmed_count(ctx: Context, session: boto3.Session) -> None:
+    client = session.client("sns", region_name=REGION)
+    arn = client.create_topic(Name="acme-security-alerts")["TopicArn"]
+    policy = ('{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":{"Service":'
+              '"cloudwatch.amazonaws.com"},"Action":"sns:Publish","Resource":"' + arn + '"}]}')
+    client.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=policy)
+
+    (topic,) = sns.collect(ctx)["topics"]
+
+    assert '"cloudwatch.amazonaws.com"' in topic["Attributes"]["Policy"]
+    assert topic["Attributes"]["SubscriptionsConfirmed"] == "0"
+    assert ctx.errors == []
+
+
+def test_denied_topic_attributes_are_recorded_on_the_topic(ctx: Context, session: boto3.Session,
+                                                           deny: Callable[..., None]) -> None:
+    session.client("sns", region_name=REGION).create_topic(Name="acme-security-alerts")
+    deny("GetTopicAttributes")
+
+    (topic,) = sns.collect(ctx)["topics"]
+
+    assert "Attributes" not in topic and topic["_errors"] == {"Attributes": "AccessDenied"}
+    assert [(e["operation"], e["code"]) for e in ctx.errors] == [("GetTopicAttributes", "AccessDenied")]
