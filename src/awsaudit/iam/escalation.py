@@ -125,9 +125,26 @@ class Analysis:
     graph: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
     admins: dict[str, Everything] = field(default_factory=dict)
     _to_admin: dict[str, list[str]] | None = field(default=None, repr=False)
+    service_roles: dict[tuple[str, bool], list[Entity]] = field(default_factory=dict, repr=False)
+    """(service, needs an instance profile) -> roles trusting it: shared by the graph and the
+    policy checks, each trust policy evaluated once."""
 
     def __post_init__(self) -> None:
         self.graph.add_node(ADMIN)
+
+    def roles_trusting(self, service: str, instance_profile: bool) -> list[Entity]:
+        """Roles (not service-linked) whose trust policy admits the service (EC2: in a profile)."""
+        key = (service, instance_profile)
+        if key not in self.service_roles:
+            self.service_roles[key] = [
+                r for r in self.account.roles.values()
+                if not r.service_linked and _trusts_service(r, service)
+                and (not instance_profile or bool(r.raw.get("InstanceProfileList")))]
+        return self.service_roles[key]
+
+    def privileged(self, arn: str) -> bool:
+        """Administrator, or on a path to administrator."""
+        return self.is_admin(arn) or self.path(arn) is not None
 
     def is_admin(self, arn: str) -> bool:
         return arn in self.admins
@@ -186,7 +203,6 @@ class _Builder:
         self.account = account
         self.analysis = Analysis(account)
         self.graph = self.analysis.graph
-        self.service_roles: dict[tuple[str, bool], list[Entity]] = {}
         self.contexts: dict[str, Context] = {}
         self._trust_index: tuple[list[Entity], dict[str, set[int]], set[int]] | None = None
         self._boundaries: dict[str, bool] = {}
@@ -234,13 +250,7 @@ class _Builder:
         return self.contexts[principal.arn]
 
     def roles_trusting(self, service: str, instance_profile: bool) -> list[Entity]:
-        key = (service, instance_profile)
-        if key not in self.service_roles:
-            self.service_roles[key] = [
-                r for r in self.account.roles.values()
-                if not r.service_linked and _trusts_service(r, service)
-                and (not instance_profile or bool(r.raw.get("InstanceProfileList")))]
-        return self.service_roles[key]
+        return self.analysis.roles_trusting(service, instance_profile)
 
     def allowed(self, principal: Entity, action: str, resource: str, need: Need | None = None) -> bool:
         ctx = self.context(principal)
@@ -453,10 +463,6 @@ def policy_methods(policy: Policy, analysis: Analysis, holders: Iterable[Entity]
     return found
 
 
-def _privileged(analysis: Analysis, arn: str) -> bool:
-    return analysis.is_admin(arn) or analysis.path(arn) is not None
-
-
 def _policy_reach(method: Method, policies: PolicySet, ctx: Context, caller: Caller, analysis: Analysis,
                   excluded: set[str]) -> list[str]:
     """The existing principals a non-grant method of one policy leads to (see policy_methods)."""
@@ -474,11 +480,9 @@ def _policy_reach(method: Method, policies: PolicySet, ctx: Context, caller: Cal
     if method.yields == "assume":
         action = first.actions[0]
         return [r.ref for r in account.roles.values()
-                if not r.service_linked and _privileged(analysis, r.arn) and allowed(action, r.arn, first)]
-    roles = [r for r in account.roles.values()
-             if not r.service_linked and _trusts_service(r, method.service)
-             and (not method.instance_profile or bool(r.raw.get("InstanceProfileList")))
-             and _privileged(analysis, r.arn)]
+                if not r.service_linked and analysis.privileged(r.arn) and allowed(action, r.arn, first)]
+    roles = [r for r in analysis.roles_trusting(method.service, method.instance_profile)
+             if analysis.privileged(r.arn)]
     pass_need = next((n for n in method.needs if n.passed_to), None)
     if pass_need is None:
         return [r.ref for r in roles]
