@@ -45,6 +45,8 @@ def test_pages_and_a_pending_subscription(ctx: Context) -> None:
     with Stubber(client) as stub:
         stub.add_response("list_topics", {"Topics": [{"TopicArn": topic}], "NextToken": "t2"})
         stub.add_response("list_topics", {"Topics": [{"TopicArn": other}]}, {"NextToken": "t2"})
+        for _ in (topic, other):  # one GetTopicAttributes per topic (same answer: order does not matter)
+            stub.add_response("get_topic_attributes", {"Attributes": {"SubscriptionsConfirmed": "1"}})
         stub.add_response("list_subscriptions", {"Subscriptions": [
             {"SubscriptionArn": "PendingConfirmation", "Owner": ACCOUNT, "Protocol": "email",
              "Endpoint": "oncall@acme.example", "TopicArn": topic}], "NextToken": "page-2"})
@@ -55,6 +57,8 @@ def test_pages_and_a_pending_subscription(ctx: Context) -> None:
         data = sns.collect(ctx)
 
     assert [t["TopicArn"] for t in data["topics"]] == [topic, other]
+    assert [t["Attributes"] for t in data["topics"]] == [{"SubscriptionsConfirmed": "1"}] * 2
+    assert ctx.errors == []
     pending, confirmed = data["subscriptions"]
     assert (pending["SubscriptionArn"], pending["_arn"]) == ("PendingConfirmation", topic)
     assert confirmed["_arn"] == f"{topic}:1b2c"
