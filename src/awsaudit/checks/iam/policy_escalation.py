@@ -39,7 +39,7 @@ def _evidence(found: list[PolicyMethod]) -> list[Json]:
 
 
 def _judge(policy: Policy, label: str, analysis: Analysis, view: AccountView, holders: list[Entity],
-           attached: bool) -> Outcome:
+           attached: bool, aws_managed: bool = False) -> Outcome:
     if policy_grants_everything(policy):
         # Administrator outright: IAM-8 reports it (attached or not); escalation is about less.
         return ok(f"{label} grants administrator outright (every method included): reported by "
@@ -48,6 +48,8 @@ def _judge(policy: Policy, label: str, analysis: Analysis, view: AccountView, ho
     found = policy_methods(policy, analysis, holders)
     if found:
         dormant = "" if attached else "; it is not attached (dormant)"
+        if aws_managed:  # AWS maintains it: the fix is to stop using it, not to edit it
+            dormant += "; AWS-managed: replace it with a customer-managed policy without these actions"
         return fail(f"{label} on its own grants privilege escalation: {_names(found)}{dormant}",
                     evidence={"methods": _evidence(found), "holders": [h.ref for h in holders]},
                     severity=None if attached else Severity.LOW)
@@ -76,7 +78,8 @@ def iam_policy_no_privilege_escalation(policy: Json, view: AccountView) -> Outco
         raise Missing("PolicyVersionList", managed.error if managed else f"{arn} is not in the IAM data")
     attachments = need(policy, "AttachmentCount")
     holders = analysis.account.attached_to(arn)
-    return _judge(managed.default, f"Policy {managed.name}", analysis, view, holders, bool(attachments))
+    return _judge(managed.default, f"Policy {managed.name}", analysis, view, holders, bool(attachments),
+                  managed.aws_managed)
 
 
 INLINE = {"users": ("UserName", "UserPolicyList"), "groups": ("GroupName", "GroupPolicyList"),
