@@ -144,3 +144,37 @@ def test_an_scp_denying_passrole_removes_the_policy_method() -> None:
         "CreateEC2WithExistingIP"]
     # Nobody is administrator under that SCP (every action includes iam:PassRole).
     assert ADMIN in analysis.graph and APP_ADMIN["Arn"] not in analysis.admins
+
+
+S3_ONLY = doc(allow("s3:*"))
+DENY_IAM_SCP = doc(allow("*"), {"Effect": "Deny", "Action": "iam:*", "Resource": "*"})
+
+
+def _bounded_admin(boundary_doc: Any = S3_ONLY) -> tuple[Any, Any]:
+    """An administrator user (AdministratorAccess through the Admins group) inside a boundary."""
+    bounded = user("boxed.admin", groups=("Admins",))
+    bounded["PermissionsBoundary"] = {"PermissionsBoundaryArn": BOUNDARY_ARN}
+    return bounded, account(users=[bounded], roles=[], groups=[ADMINS],
+                            policies=[*POLICIES, managed(BOUNDARY_ARN, boundary_doc)])
+
+
+@pytest.mark.parametrize("limit", ["boundary", "scp"])
+def test_every_account_analysis_applies_the_boundary_and_the_scps(limit: str) -> None:
+    """Admin, separation of duties, escalation and who-can all see the same capped permissions."""
+    from awsaudit.checks.iam.privileges import iam_user_not_admin, iam_user_separation_of_duties  # noqa: PLC0415
+    from awsaudit.cli.iam import _ask  # noqa: PLC0415
+
+    if limit == "boundary":
+        bounded, acct = _bounded_admin()
+        model = build(acct["global"]["iam"], ID)
+    else:
+        bounded, acct = user("alice.martin", groups=("Admins",)), account(users=[ALICE], roles=[])
+        model = build(acct["global"]["iam"], ID, scps=((parse_policy(DENY_IAM_SCP, "scp"),),))
+    entity = model.find(f"user/{bounded['UserName']}")
+    assert entity is not None
+    assert not model.everything(entity)
+    assert _ask(entity, model, "iam:CreateUser", None) is None
+    assert analyse(model).path(entity.arn) is None
+    if limit == "boundary":  # the checks build their own model (SCPs arrive with the organization)
+        assert iam_user_not_admin.evaluate(bounded, acct).status is Status.PASS
+        assert iam_user_separation_of_duties.evaluate(bounded, acct).status is Status.PASS

@@ -101,6 +101,7 @@ def iam_inline_policy_no_privilege_escalation(account: Json, view: AccountView) 
     analysis: Analysis = view.model(IAM_ANALYSIS)
     model = analysis.account
     offenders: list[Outcome] = []
+    unreadable: list[str] = []
     judged = 0
     for collection, (name_key, list_key) in INLINE.items():
         for entity in iam[collection]:
@@ -113,7 +114,8 @@ def iam_inline_policy_no_privilege_escalation(account: Json, view: AccountView) 
                 try:
                     policy = parse_policy(inline.get("PolicyDocument"), label)
                 except PolicyError as exc:
-                    raise Missing("PolicyDocument", str(exc)) from None
+                    unreadable.append(str(exc))  # judged UNKNOWN below, unless others already FAIL
+                    continue
                 judged += 1
                 outcome = _judge(policy, label, analysis, view, holders, attached=True)
                 if outcome.status is Status.FAIL:
@@ -123,7 +125,10 @@ def iam_inline_policy_no_privilege_escalation(account: Json, view: AccountView) 
         many = len(offenders) > 1
         counted = f"{len(offenders)} inline policies grant" if many else "1 inline policy grants"
         return [fail(f"{counted} a privilege-escalation method on its own",
-                     evidence={"policies": [o.resource for o in offenders]}), *offenders]
+                     evidence={"policies": [o.resource for o in offenders], "unreadable": unreadable}),
+                *offenders]
+    if unreadable:
+        raise Missing("PolicyDocument", "; ".join(unreadable))
     if gaps := view.model(PRINCIPAL_GAPS):
         raise Missing("PolicyDocument", "; ".join(gaps))
     return ok(f"None of {judged} inline policies grants a privilege-escalation method on its own",
