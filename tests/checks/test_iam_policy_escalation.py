@@ -178,3 +178,13 @@ def test_every_account_analysis_applies_the_boundary_and_the_scps(limit: str) ->
     if limit == "boundary":  # the checks build their own model (SCPs arrive with the organization)
         assert iam_user_not_admin.evaluate(bounded, acct).status is Status.PASS
         assert iam_user_separation_of_duties.evaluate(bounded, acct).status is Status.PASS
+
+
+def test_joining_a_group_is_escalation_only_towards_an_admin_group() -> None:
+    join = doc(allow("iam:AddUserToGroup", f"arn:aws:iam::{ID}:group/*"))
+    policy, acct = with_policy(join)
+    outcome = iam_policy_no_privilege_escalation.evaluate(policy, acct)
+    assert outcome.status is Status.FAIL
+    assert outcome.evidence["methods"][0]["reaches"] == ["group/Admins"]
+    policy, acct = with_policy(doc(allow("iam:AddUserToGroup", f"arn:aws:iam::{ID}:group/ReadOnly")))
+    assert iam_policy_no_privilege_escalation.evaluate(policy, acct).status is Status.PASS

@@ -99,7 +99,7 @@ ADMIN_DOC = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action"
 
 def _account() -> Any:
     """An administrator role behind every service a method reaches (EC2 ones in an instance
-    profile), an administrator user to take over, and a group."""
+    profile), an administrator user to take over, and an administrators group to join."""
     roles = []
     for service in sorted({m.service for m in METHODS if m.service}):
         name = "admin-" + service.split(".")[0]
@@ -112,7 +112,8 @@ def _account() -> Any:
     users = [{"UserName": "root-like", "Arn": f"arn:aws:iam::{ACCOUNT}:user/root-like", "Path": "/",
               "UserPolicyList": [{"PolicyName": "all", "PolicyDocument": ADMIN_DOC}],
               "AttachedManagedPolicies": [], "GroupList": []}]
-    groups = [{"GroupName": "ops", "Arn": f"arn:aws:iam::{ACCOUNT}:group/ops", "GroupPolicyList": [],
+    groups = [{"GroupName": "ops", "Arn": f"arn:aws:iam::{ACCOUNT}:group/ops",
+               "GroupPolicyList": [{"PolicyName": "all", "PolicyDocument": ADMIN_DOC}],
                "AttachedManagedPolicies": []}]
     return analyse(build({"users": users, "roles": roles, "groups": groups, "policies": []}, ACCOUNT))
 

@@ -442,7 +442,8 @@ def policy_methods(policy: Policy, analysis: Analysis, holders: Iterable[Entity]
     PassRole and existing-compute methods a role trusting the method's service that is privileged
     (administrator, or itself on a path to administrator): PassRole limited to low-privilege roles
     grants no PassRole method. Grant methods (attach, put, policy versions, groups) count wherever
-    allowed: they hand out arbitrary permissions.
+    allowed: they hand out arbitrary permissions; AddUserToGroup only towards an existing group
+    whose own policies make a member administrator (joining gives only what the group has).
     """
     account = analysis.account
     caller = Caller(f"arn:{account.partition}:iam::{account.account_id}:user/{HOLDER}", account.account_id,
@@ -453,6 +454,11 @@ def policy_methods(policy: Policy, analysis: Analysis, holders: Iterable[Entity]
     only_holder = {h.arn for h in holders}
     found: list[PolicyMethod] = []
     for method, used in available_methods(policies, ctx, caller):
+        if method.name == "AddUserToGroup":  # joining a group gives only what the group has
+            groups = _admin_groups(analysis, policies, ctx, caller, method.needs[0])
+            if groups:
+                found.append(PolicyMethod(method, tuple(used), tuple(groups)))
+            continue
         if method.yields == "grant":
             found.append(PolicyMethod(method, tuple(used)))
             continue
@@ -460,6 +466,21 @@ def policy_methods(policy: Policy, analysis: Analysis, holders: Iterable[Entity]
                                 only_holder if len(only_holder) == 1 else set())
         if reaches:
             found.append(PolicyMethod(method, tuple(used), tuple(reaches)))
+    return found
+
+
+def _admin_groups(analysis: Analysis, policies: PolicySet, ctx: Context, caller: Caller,
+                  need: Need) -> list[str]:
+    """Existing groups whose own policies make a member administrator, that the policy may join."""
+    account = analysis.account
+    found = []
+    for group in account.groups.values():
+        if not allows_everything(PolicySet(identity=group.policies, scps=account.scps), Context(open=True)):
+            continue
+        action = need.actions[0]
+        request = Request(action, group.arn, need_context(need, action, ctx, caller.partition), caller)
+        if evaluate(request, policies).allowed:
+            found.append(f"group/{group.name}")
     return found
 
 
