@@ -375,6 +375,22 @@ def test_each_alarm_event_class_follows_cloudtrail(control: mon.AlarmControl) ->
     assert control.event_classes == ({"read", "write"} if control.metric in both else {"write"})
 
 
+def test_a_trail_excluding_kms_events_blinds_only_the_key_deletion_alarm() -> None:
+    no_kms = trail(EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True,
+                                    "ExcludeManagementEventSources": ["kms.amazonaws.com"]}])
+    doc = for_control(mon.CMK_DISABLE_OR_DELETION)
+    doc["regions"][HOME]["cloudtrail"]["trails"] = [no_kms]
+    outcome = mon.cloudwatch_alarm_cmk_disable_or_deletion.evaluate(doc, doc)
+    assert outcome.status is Status.FAIL
+    assert "excludes kms.amazonaws.com management events" in outcome.evidence["trails"][0]["problem"]
+    assert IAM.evaluate(account(trails=[no_kms]), account(trails=[no_kms])).status is Status.PASS
+    advanced = trail(EventSelectors=[], AdvancedEventSelectors=[{"FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Management"]},
+        {"Field": "eventSource", "NotEquals": ["kms.amazonaws.com"]}]}])
+    doc["regions"][HOME]["cloudtrail"]["trails"] = [advanced]
+    assert mon.cloudwatch_alarm_cmk_disable_or_deletion.evaluate(doc, doc).status is Status.FAIL
+
+
 def test_a_topic_policy_denying_cloudwatch_is_named() -> None:
     doc = with_topic(topic_entry(TOPIC, [subscription()], DENY_CLOUDWATCH), [subscription()])
     outcome = IAM.evaluate(doc, doc)

@@ -243,6 +243,22 @@ def _filter_summary(metric_filter: Json) -> Json:
     return {k: metric_filter.get(k) for k in ("filterName", "filterPattern", "metricTransformations")}
 
 
+def _excluded_sources(trail: Json) -> set[str]:
+    """Event sources every management-event selector of the trail leaves out (basic
+    ExcludeManagementEventSources, advanced eventSource NotEquals): their events never arrive."""
+    excluded: set[str] | None = None
+    for selector in trail.get("EventSelectors") or []:
+        if selector.get("IncludeManagementEvents", True):
+            dropped = set(selector.get("ExcludeManagementEventSources") or [])
+            excluded = dropped if excluded is None else excluded & dropped
+    for selector in trail.get("AdvancedEventSelectors") or []:
+        fields = {f.get("Field"): f for f in selector.get("FieldSelectors", [])}
+        if "Management" in (fields.get("eventCategory") or {}).get("Equals", []):
+            dropped = set((fields.get("eventSource") or {}).get("NotEquals") or [])
+            excluded = dropped if excluded is None else excluded & dropped
+    return excluded or set()
+
+
 def _count(value: Any) -> int:
     """SubscriptionsConfirmed is a number in text ("2"); anything else counts as none."""
     try:
@@ -341,6 +357,10 @@ class _Chain:
             if not need(trail, "Status").get("IsLogging"):
                 return "not logging"
             covered, _ = _management_events(trail)
+            sources = {str(s.event.get("eventSource")) for s in self.control.catch}
+            if dropped := sorted(sources & _excluded_sources(trail)):
+                return (f"excludes {', '.join(dropped)} management events: the events the alarm is about "
+                        "never reach it")
             if missing := self.control.event_classes - covered:
                 recorded = f"{'/'.join(sorted(covered))} management events only" if covered else "no " \
                     "management events"
