@@ -85,6 +85,9 @@ def test_the_finding_names_the_methods_and_what_they_reach() -> None:
     assert "CreateEC2WithExistingIP" in outcome.message
     reached = {m["method"]: m["reaches"] for m in outcome.evidence["methods"]}
     assert reached["CreateEC2WithExistingIP"] == ["role/acme-ec2-admin"]
+    [ec2] = [m for m in outcome.evidence["methods"] if m["method"] == "CreateEC2WithExistingIP"]
+    assert ec2["permissions"][0] == (
+        "iam:PassRole on role/acme-ec2-admin (iam:PassedToService=ec2.amazonaws.com)")
     assert outcome.severity is None  # attached: the check's own (high)
 
 

@@ -465,7 +465,11 @@ def policy_methods(policy: Policy, analysis: Analysis, holders: Iterable[Entity]
         reaches = _policy_reach(method, policies, ctx, caller, analysis,
                                 only_holder if len(only_holder) == 1 else set())
         if reaches:
-            found.append(PolicyMethod(method, tuple(used), tuple(reaches)))
+            # The permissions name the roles that exist and may be passed, not a sample ARN.
+            pass_need = next((n for n in method.needs if n.passed_to), None)
+            shown = [f"iam:PassRole on {', '.join(reaches)} (iam:PassedToService={pass_need.passed_to})"
+                     if pass_need and u.startswith("iam:PassRole on ") else u for u in used]
+            found.append(PolicyMethod(method, tuple(shown), tuple(reaches)))
     return found
 
 
