@@ -107,7 +107,8 @@ class OrgContext:
         if "Roots" not in self.org_resource:
             self.gaps["Roots"] = str((self.org_resource.get("_errors") or {}).get("Roots") or "not collected")
         if self.budgets is None:
-            self.gaps.setdefault("budgets", "budgets not collected in the management account")
+            why = self.data.get("_budgets_gap", "not collected")
+            self.gaps.setdefault("budgets", f"the management account's budgets: {why}")
         roots = self.org_resource.get("Roots") or []
         self.accounts = _index_accounts(self.data, roots)
         parent, names = _parents(self.data), _names(self.data, roots)
@@ -329,8 +330,11 @@ class OrgContextBuilder:
             part = doc.get("global") or {}
             budgets_data = part.get("budgets") if isinstance(part.get("budgets"), dict) else {}
             budgets = budgets_data.get("budgets") if isinstance(budgets_data, dict) else None
-            self._management = (account_id, data.get("organization") or {},
-                                {k: v for k, v in data.items() if k != "organization"},
+            kept = {k: v for k, v in data.items() if k != "organization"}
+            if not isinstance(budgets, list):
+                why = (budgets_data.get("_errors") or {}) if isinstance(budgets_data, dict) else {}
+                kept["_budgets_gap"] = str(why.get("budgets") or why.get("*") or "not collected")
+            self._management = (account_id, data.get("organization") or {}, kept,
                                 budgets if isinstance(budgets, list) else None)
 
     def build(self) -> OrgContext | None:
