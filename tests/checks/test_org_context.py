@@ -4,6 +4,7 @@ account, unknown when a policy or its targets could not be read."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from awsaudit import snapshot as snapshot_io
@@ -175,3 +176,18 @@ def test_shard_by_shard_evaluation_builds_the_context_in_a_first_pass(tmp_path: 
     assert _admin(builder.build().findings, PROD) is Status.PASS
     in_memory, _ = evaluate_shards(snap, "test", DEFAULTS)
     assert _admin(in_memory.build().findings, PROD) is Status.PASS
+
+
+def test_who_can_sees_the_member_accounts_guardrails(tmp_path: Path) -> None:
+    from click.testing import CliRunner  # noqa: PLC0415
+
+    from awsaudit.cli.iam import iam as iam_command  # noqa: PLC0415
+
+    path = tmp_path / "org.json.gz"
+    for policies, expected in (([FULL_EVERYWHERE], [f"arn:aws:iam::{PROD}:user/admin"]),
+                               ([FULL_EVERYWHERE, DENY_IAM_SCP], [])):
+        snapshot_io.save(org_snapshot(prod(ADMIN), policies=policies), path)
+        result = CliRunner().invoke(iam_command, ["who-can", "iam:CreateUser", "--snapshot", str(path),
+                                                  "--account", PROD, "--json"])
+        assert result.exit_code == 0, result.output
+        assert [row["principal"] for row in json.loads(result.stdout)] == expected

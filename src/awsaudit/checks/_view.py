@@ -75,12 +75,6 @@ class AccountView:
         partition = arn.split(":")[1] if arn.count(":") > 2 and arn.split(":")[1] else "aws"
         return cls(str(doc.get("account_id") or ""), doc, partition, collected_at, organization)
 
-    def org(self, what: str) -> OrgContext:
-        """The organization context, or Missing (UNKNOWN) naming what needed it."""
-        if self.organization is None:
-            raise Missing(what, "the organization's management account is not in the snapshot "
-                                "(scan it, or the whole organization with scan --organization)")
-        return self.organization
 
     # --- the account's parts ------------------------------------------------------------------
 
