@@ -109,3 +109,20 @@ def test_two_hundred_accounts_render_fast_and_under_25_mb(template: ScanResult) 
     assert seconds < 60  # ~7 s on the development machine; generous for a loaded CI runner
     assert html.count("<th data-account=") == 200 * len(report.frameworks)
     assert Status.FAIL in {f.status for f in report.findings}
+
+
+def test_account_names_from_the_management_shard_reach_the_reports(tmp_path: Path) -> None:
+    from awsaudit.cli.audit import evaluate_shards  # noqa: PLC0415
+    from awsaudit.report import json_report  # noqa: PLC0415
+    from awsaudit.settings import DEFAULTS  # noqa: PLC0415
+    from tests.checks.orgs import MGMT, PROD, member_shard, org_snapshot  # noqa: PLC0415
+
+    builder, _ = evaluate_shards(org_snapshot(member_shard(PROD)), "test", DEFAULTS)
+    report = builder.build()
+    assert {a.id: a.name for a in report.accounts} == {MGMT: "acme", PROD: "acme-prod"}
+    written = write_all(tmp_path, report, ("json", "html"))
+    again = json_report.load(written["json"])
+    assert {a.id: a.name for a in again.accounts} == {MGMT: "acme", PROD: "acme-prod"}
+    html = written["html"].read_text(encoding="utf-8")
+    assert '<th data-account="222222222222" title="acme-prod"><span>acme-prod</span></th>' in html
+    assert [r.name for r in account_risks(again)] != ["", ""]

@@ -101,13 +101,13 @@ def render(report: ScanResult) -> str:
 def _accounts(report: ScanResult) -> list[str]:
     """The organization's accounts, riskiest first, with their coverage (several accounts only)."""
     rows = [
-        [str(n), md(r.account), str(r.risk), str(r.failed.get(Severity.CRITICAL, 0)),
+        [str(n), md(r.account), md(r.name), str(r.risk), str(r.failed.get(Severity.CRITICAL, 0)),
          str(r.failed.get(Severity.HIGH, 0)), *(str(r.counts.get(s, 0)) for s in STATUSES),
          percent(r.pass_rate), percent(r.coverage),
          md("; ".join(r.gaps[:3]) + (" …" if len(r.gaps) > 3 else ""))]
         for n, r in enumerate(organization.account_risks(report), 1)
     ]
-    header = ("#", "account", "risk", "critical", "high", *(str(s) for s in STATUSES), "pass rate",
+    header = ("#", "account", "name", "risk", "critical", "high", *(str(s) for s in STATUSES), "pass rate",
               "coverage", "not fully collected")
     return ["## Accounts (riskiest first)", "", *table(header, rows)]
 

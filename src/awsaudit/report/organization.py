@@ -40,6 +40,8 @@ class AccountRisk:
     """One account's line in the ranking."""
 
     account: str
+    name: str
+    """The account's name in the Organization, or ""."""
     risk: int
     counts: Counter[Status]
     failed: Counter[Severity]
@@ -64,6 +66,7 @@ class Matrix:
     framework: str
     title: str
     accounts: tuple[str, ...]
+    names: tuple[str, ...]
     rows: tuple[tuple[str, str, str, tuple[str, ...]], ...]
     """(control id, title, the control's overall status, one cell letter per account)."""
 
@@ -85,18 +88,20 @@ def account_risks(report: ScanResult) -> list[AccountRisk]:
         else:
             gaps[row.account].append(f"{row.service} {row.region}: {row.state}"
                                      + (f" ({', '.join(row.codes)})" if row.codes else ""))
+    names = {facts.id: facts.name for facts in report.accounts}
     risks = []
     for account in dict.fromkeys([*report.info.accounts, *counts]):
         score = sum(RISK_WEIGHT[s] * n for s, n in failed[account].items())
         score += UNKNOWN_WEIGHT * counts[account].get(Status.UNKNOWN, 0)
         total, collected = pairs[account]
-        risks.append(AccountRisk(account, score, counts[account], failed[account], pass_rate(counts[account]),
-                                 total, collected, tuple(gaps[account])))
+        risks.append(AccountRisk(account, names.get(account, ""), score, counts[account], failed[account],
+                                 pass_rate(counts[account]), total, collected, tuple(gaps[account])))
     return sorted(risks, key=lambda r: (-r.risk, -r.counts.get(Status.FAIL, 0), r.account))
 
 
 def matrices(report: ScanResult, accounts: list[str]) -> list[Matrix]:
     """One matrix per framework, accounts in the order given (the ranking's)."""
+    names = {facts.id: facts.name for facts in report.accounts}
     by_check: dict[str, dict[str, Counter[Status]]] = defaultdict(lambda: defaultdict(Counter))
     for f in report.findings:
         by_check[f.check_id][f.account][f.status] += 1
@@ -112,7 +117,7 @@ def matrices(report: ScanResult, accounts: list[str]) -> list[Matrix]:
                 cells.append(CELL[worst(merged) if control.checks else NOT_COVERED])
             rows.append((control.id, control.title, control.status, tuple(cells)))
         found.append(Matrix(framework.id, f"{framework.title} {framework.version}".strip(),
-                            tuple(accounts), tuple(rows)))
+                            tuple(accounts), tuple(names.get(a, "") for a in accounts), tuple(rows)))
     return found
 
 

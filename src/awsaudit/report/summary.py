@@ -102,14 +102,14 @@ def print_accounts(console: Console, report: ScanResult) -> None:
     risks = organization.account_risks(report)
     table = Table(title=f"Accounts, riskiest first ({min(TOP, len(risks))} of {len(risks)})",
                   title_justify="left")
-    for col in ("account", "risk", "critical", "high"):
-        table.add_column(col, justify="left" if col == "account" else "right")
+    for col in ("account", "name", "risk", "critical", "high"):
+        table.add_column(col, justify="left" if col in ("account", "name") else "right")
     for status in SHOWN:
         table.add_column(str(status), justify="right", style=STYLE[status])
     table.add_column("coverage", justify="right")
     for r in risks[:TOP]:
         coverage = "n/a" if r.coverage is None else f"{r.coverage:.0%}"
-        table.add_row(r.account, str(r.risk), str(r.failed.get(Severity.CRITICAL, 0)),
+        table.add_row(r.account, escape(r.name), str(r.risk), str(r.failed.get(Severity.CRITICAL, 0)),
                       str(r.failed.get(Severity.HIGH, 0)), *(str(r.counts.get(s, 0)) for s in SHOWN),
                       coverage)
     console.print(table)
