@@ -98,6 +98,8 @@ class OrgContext:
     paths: dict[str, str] = field(default_factory=dict)
     """Root, OU and account id -> its path of names ('Root/Workloads/Prod')."""
     _guardrails: dict[str, Guardrails] = field(default_factory=dict, repr=False)
+    _parsed: dict[tuple[str, str], Policy] = field(default_factory=dict, repr=False)
+    """(policy id, node) -> the parsed policy: shared by every account under that node."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -206,10 +208,13 @@ class OrgContext:
                     where = self.paths.get(node, node)
                     short = "SCP" if kind == SCP else "RCP"
                     label = f"{short} {policy.get('Name')} ({policy.get('Id')}) on {where}"
+                    key = (str(policy.get("Id")), node)
                     try:
-                        level.append(parse_policy(policy["Content"], label, "scp"))
+                        if key not in self._parsed:
+                            self._parsed[key] = parse_policy(policy["Content"], label, "scp")
                     except PolicyError as exc:
                         return Guardrails(gap=str(exc))
+                    level.append(self._parsed[key])
                     if not (policy.get("AwsManaged") and policy.get("Name") in FULL_ACCESS):
                         names.append(label)
                 if level:  # AWS keeps at least one SCP on every node: an empty one is not in our data

@@ -118,7 +118,9 @@ def data_blob(report: ScanResult) -> Json:
         {"id": fw.id, "title": fw.title, "controls": {c.id: list(c.checks) for c in fw.controls}}
         for fw in report.frameworks
     ]
-    return {"checks": checks, "evidence": evidence, "findings": rows, "frameworks": frameworks}
+    names = {a.id: a.name for a in report.accounts if a.name}
+    return {"checks": checks, "evidence": evidence, "findings": rows, "frameworks": frameworks,
+            "account_names": names}
 
 
 ACCOUNT_MARK = "\u0000account\u0000"

@@ -61,7 +61,8 @@
   }
 
   addOptions($("f-area"), unique(checks.map((c) => c.area)).map((a) => [a, a]));
-  addOptions($("f-account"), unique(rows.map((r) => r[ACCOUNT])).map((a) => [a, a]));
+  const names = data.account_names || {};
+  addOptions($("f-account"), unique(rows.map((r) => r[ACCOUNT])).map((a) => [a, names[a] ? a + " — " + names[a] : a]));
   addOptions($("f-region"), unique(rows.map((r) => r[REGION])).map((r) => [r, r]));
   addOptions($("f-control"), Array.from(controlChecks.entries()).map(([key, c]) => [key, c.label]));
   addOptions($("f-check"), checks.map((c, i) => [String(i), c.id + " — " + c.title]).sort((a, b) => a[1].localeCompare(b[1])));
