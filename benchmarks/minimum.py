@@ -141,6 +141,7 @@ COSTS: dict[str, Cost | tuple[Cost, ...]] = {
     "config:DescribeConfigurationRecorders": once("config", "DescribeConfigurationRecorders"),
     "config:DescribeConfigurationRecorderStatus": once("config", "DescribeConfigurationRecorderStatus"),
     "config:DescribeDeliveryChannels": once("config", "DescribeDeliveryChannels"),
+    "config:DescribeConfigurationAggregators": once("config", "DescribeConfigurationAggregators"),
     "config:DescribeDeliveryChannelStatus": once("config", "DescribeDeliveryChannelStatus"),
     "securityhub:DescribeHub": once("securityhub", "DescribeHub"),
     "securityhub:GetEnabledStandards": Cost("securityhub", "GetEnabledStandards",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from awsaudit.checks._org_context import Guardrails
 from awsaudit.checks._registry import Missing, check, need
 from awsaudit.checks._view import AccountView, ModelSpec
 from awsaudit.iam.coverage import admin_policies, policy_grants_everything
@@ -25,9 +26,16 @@ def _iam(account: Json) -> Json:
     return iam  # type: ignore[no-any-return]
 
 
+def _guardrails(view: AccountView) -> Guardrails:
+    """The SCPs and RCPs that bind the account (none without the organization's context)."""
+    if view.organization is None:
+        return Guardrails(gap="the organization's management account is not in the snapshot")
+    return view.organization.guardrails(view.id)
+
+
 def _build_model(view: AccountView) -> IamAccount:
     iam = _iam(view.doc)
-    return build(iam, view.id or account_id_of(iam), view.partition)
+    return build(iam, view.id or account_id_of(iam), view.partition, _guardrails(view).levels)
 
 
 IAM_MODEL = ModelSpec("iam", _build_model)
@@ -183,7 +191,8 @@ def _admin_outcome(entity: Entity, view: AccountView, settings: Settings) -> Out
                   evidence={"Path": entity.path})
     verdict = model.everything(entity)
     evidence: Json = {"granted_by": admin_policies(entity.policies) or [p.name for p in entity.policies],
-                      "conditional": verdict.conditional, "gaps": list(entity.gaps)}
+                      "conditional": verdict.conditional, "gaps": list(entity.gaps),
+                      "guardrails": _guardrails(view).evidence()}
     if verdict:
         if is_designated(entity, settings.designated_admins):
             return ok(f"{entity.ref} is a designated administrator", evidence=evidence)
@@ -192,6 +201,9 @@ def _admin_outcome(entity: Entity, view: AccountView, settings: Settings) -> Out
                     evidence=evidence)
     _no_gaps(entity)
     gap = verdict.gap
+    if gap and model.scps and ("SCP" in gap[2] or "RCP" in gap[2]):  # the guardrail decided
+        return ok(f"{entity.ref} is not an administrator: {gap[0]} is denied ({gap[2]})",
+                  evidence={"example_denied": list(gap), "guardrails": _guardrails(view).evidence()})
     return ok(f"{entity.ref} is not an administrator",
               evidence={"example_denied": list(gap) if gap else None})
 
