@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from awsaudit.errors import InputError
+from awsaudit.untrusted import limits
 
 DEFAULT_FILE = Path("awsaudit.toml")
 
@@ -162,11 +163,13 @@ def load(path: Path | None) -> Settings:
             return DEFAULTS
         path = DEFAULT_FILE
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(limits.read_text(path, "config file"))
     except OSError as exc:
         raise InputError(f"{path}: cannot read config: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not valid TOML: not UTF-8 text") from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise InputError(f"{path}: not valid TOML: nested too deeply") from None
     return from_mapping(data, str(path))

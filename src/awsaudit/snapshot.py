@@ -29,6 +29,7 @@ from typing import Any, BinaryIO
 
 from awsaudit.errors import SnapshotError
 from awsaudit.model import Json
+from awsaudit.untrusted import limits
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +152,14 @@ def save(snapshot: Json, path: Path) -> None:
 # --- reading ------------------------------------------------------------------------------
 
 
-def _gzip_members(stream: BinaryIO, origin: str, truncated: Callable[[], None]) -> Iterator[bytes]:
-    """Each gzip member's content, decompressed; a truncated last member is dropped with a warning."""
+def _gzip_members(
+    stream: BinaryIO, origin: str, truncated: Callable[[], None], limit: int
+) -> Iterator[bytes]:
+    """Each gzip member's content, decompressed; a truncated last member is dropped with a warning.
+
+    A member that decompresses past `limit` bytes is refused before it is held in memory (a
+    gzip bomb is ~1,000 times its size): decompression is asked for at most what still fits.
+    """
     buffer = b""
     while True:
         if not buffer:
@@ -161,14 +168,22 @@ def _gzip_members(stream: BinaryIO, origin: str, truncated: Callable[[], None]) 
                 return
         decompressor = zlib.decompressobj(wbits=31)  # 31: expect a gzip header and trailer
         parts: list[bytes] = []
+        size = 0
         while True:
             try:
-                parts.append(decompressor.decompress(buffer))
+                part = decompressor.decompress(buffer, limit + 1 - size)
             except zlib.error as exc:
                 raise SnapshotError(f"{origin}: not an awsaudit snapshot (corrupt gzip: {exc})") from None
+            parts.append(part)
+            size += len(part)
+            if size > limit:
+                raise limits.too_large(origin, "snapshot record (decompressed)", limit)
             if decompressor.eof:
                 buffer = decompressor.unused_data
                 break
+            if decompressor.unconsumed_tail:
+                buffer = decompressor.unconsumed_tail
+                continue
             buffer = stream.read(_CHUNK)
             if not buffer:
                 log.warning("%s: the last record is truncated and was dropped", origin)
@@ -178,31 +193,53 @@ def _gzip_members(stream: BinaryIO, origin: str, truncated: Callable[[], None]) 
 
 
 def _records(path: Path, truncated: Callable[[], None]) -> Generator[Any, None, None]:
-    """The file's records: one per gzip member (schema 2), or the lines/document of plain JSON."""
+    """The file's records: one per gzip member (schema 2), or the lines/document of plain JSON.
+
+    Plain JSON must start with `{` (so /dev/zero or a binary file is refused at its first
+    byte) and is read up to the record limit; nesting too deep for the parser is refused.
+    """
     origin = str(path)
+    limit = limits.record_limit()
     try:
         stream = path.open("rb")
     except OSError as exc:
         raise SnapshotError(f"{path}: cannot read snapshot: {exc.strerror or exc}") from None
     with stream:
-        gzipped = stream.read(2) == b"\x1f\x8b"
-        stream.seek(0)
         try:
-            if not gzipped:
-                text = stream.read().decode("utf-8")
+            start = stream.read(2)
+            if start != b"\x1f\x8b":
+                first = (start + stream.read(_CHUNK)).lstrip()[:1]
+                if first != b"{":
+                    raise SnapshotError(
+                        f"{origin}: not an awsaudit snapshot (neither gzip nor a JSON object)"
+                    )
+                stream.seek(0)
+                raw = stream.read(limit + 1)
+                if len(raw) > limit:
+                    raise limits.too_large(origin, "snapshot (uncompressed JSON)", limit)
+                text = raw.decode("utf-8")
+                del raw
                 try:
-                    yield json.loads(text)  # schema 1, or anything else that is one document
+                    yield limits.loads(text)  # schema 1, or anything else that is one document
                 except json.JSONDecodeError:
                     for line in text.splitlines():
                         if line.strip():
-                            yield json.loads(line)
+                            yield limits.loads(line)
                 return
-            for member in _gzip_members(stream, origin, truncated):
+            stream.seek(0)
+            for member in _gzip_members(stream, origin, truncated, limit):
                 for line in member.decode("utf-8").splitlines():
                     if line.strip():
-                        yield json.loads(line)
+                        yield limits.loads(line)
+        except OSError as exc:
+            raise SnapshotError(f"{origin}: cannot read snapshot: {exc.strerror or exc}") from None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise SnapshotError(f"{origin}: not an awsaudit snapshot (not gzip/JSON: {exc})") from None
+        except limits.NestingTooDeepError as exc:
+            raise SnapshotError(f"{origin}: not an awsaudit snapshot (JSON {exc})") from None
+        except MemoryError:
+            raise SnapshotError(f"{origin}: a snapshot record does not fit in memory "
+                                f"(lower {limits.INPUT_LIMIT_ENV} to refuse it sooner)") from None
 
 
 class SnapshotReader:

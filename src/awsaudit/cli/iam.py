@@ -22,6 +22,7 @@ from awsaudit.iam.evaluate import Decision, PolicySet, Request, evaluate
 from awsaudit.iam.principals import Entity, IamAccount, build
 from awsaudit.iam.simulate import SimulationError, dumps, parse, run, unknown_actions
 from awsaudit.model import Json
+from awsaudit.untrusted import limits
 
 F = TypeVar("F", bound=Callable[..., Any])
 COLLECTIONS = ("users", "groups", "roles", "policies")
@@ -227,14 +228,16 @@ def paths(*, principal: str, snapshot_file: Path | None, profile: str | None, re
 def simulate(*, file: Path) -> None:
     """Evaluate a principal's policies offline (see docs/iam-engine.md for the document format)."""
     try:
-        text = file.read_text(encoding="utf-8")
+        text = limits.read_text(file, "simulation document")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{file}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     try:
-        simulation = parse(json.loads(text))
+        simulation = parse(limits.loads(text, limits.MAX_DEPTH))
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
         raise InputError(f"{file}: not valid JSON: {exc.msg} at {where}") from None
+    except limits.NestingTooDeepError as exc:
+        raise InputError(f"{file}: not a usable document: JSON {exc}") from None
     except SimulationError as exc:
         raise InputError(f"{file}: {exc}") from None
     for unknown in unknown_actions(simulation):
