@@ -16,11 +16,16 @@ from awsaudit.model import Status
 from awsaudit.untrusted import limits
 from tests.conftest import ACCOUNT
 
-TRUST = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-DEEP_TRUST = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},'
-              '"Action":"sts:AssumeRole","Condition":{"StringEquals":{"k":'
-              + "[" * 5000 + "]" * 5000 + "}}}]}")
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ],
+}
+DEEP_TRUST = (
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},'
+    '"Action":"sts:AssumeRole","Condition":{"StringEquals":{"k":' + "[" * 5000 + "]" * 5000 + "}}}]}"
+)
 
 
 def test_a_5000_level_trust_policy_fails_only_its_role(ctx: Context, session: boto3.Session) -> None:
@@ -45,13 +50,19 @@ def test_a_5000_level_trust_policy_fails_only_its_role(ctx: Context, session: bo
     hostile = next(r for r in model.roles.values() if r.name == "hostile")
     assert hostile.trust is None and any("nested too deeply" in gap for gap in hostile.gaps)
 
-    snapshot = {"accounts": {ACCOUNT: {"account_id": ACCOUNT, "global": {"iam": data}, "regions": {},
-                                       "errors": ctx.errors}}}
+    snapshot = {
+        "accounts": {
+            ACCOUNT: {"account_id": ACCOUNT, "global": {"iam": data}, "regions": {}, "errors": ctx.errors}
+        }
+    }
     findings = evaluate(snapshot)
     assert findings
     assert not any("check error" in f.message for f in findings)
-    trust_findings = [f for f in findings if f.resource.endswith(":role/hostile") and f.status is Status.PASS
-                      and "trust" in f.check_id]
+    trust_findings = [
+        f
+        for f in findings
+        if f.resource.endswith(":role/hostile") and f.status is Status.PASS and "trust" in f.check_id
+    ]
     assert trust_findings == []
 
 
@@ -59,8 +70,17 @@ def test_the_engine_refuses_a_policy_nested_past_the_limit() -> None:
     condition: object = "v"
     for _ in range(limits.MAX_DEPTH):
         condition = [condition]
-    document = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"k": condition}}}]}
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"k": condition}},
+            }
+        ],
+    }
     try:
         parse_policy(document, "deep")
     except PolicyError as exc:

@@ -65,8 +65,10 @@ def test_the_limit_variable_must_be_a_number(tmp_path: Path, monkeypatch: pytest
 
 def test_deeply_nested_snapshot_is_one_line(tmp_path: Path) -> None:
     deep = tmp_path / "deep.json"
-    deep.write_text('{"kind": "awsaudit-snapshot", "schema_version": 2, "x": ' + "[" * 100_000 + "]" * 100_000
-                    + "}", encoding="utf-8")
+    deep.write_text(
+        '{"kind": "awsaudit-snapshot", "schema_version": 2, "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        encoding="utf-8",
+    )
     code, output = run("audit", str(deep), "-o", str(tmp_path / "out"), "-q")
     assert code == 2
     assert "nested too deeply" in one_line_error(output)

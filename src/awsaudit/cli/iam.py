@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from awsaudit.checks._missing import reason as missing_reason
 from awsaudit.cli._base import credentials, handle_errors
 from awsaudit.errors import InputError
 from awsaudit.iam import catalogue
@@ -64,7 +65,7 @@ def load_account(snapshot_file: Path | None, profile: str | None, region: str | 
         raise InputError(f"account {account_id}: IAM was not collected")
     for key in COLLECTIONS:
         if key not in iam:
-            reason = (iam.get("_errors") or {}).get(key, "not collected")
+            reason = missing_reason(iam, key)
             raise InputError(f"account {account_id}: IAM {key} not collected ({reason}); cannot analyse")
     return build(iam, account_id, snap.get("partition", "aws"))
 
