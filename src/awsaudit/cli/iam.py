@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from awsaudit.checks._missing import reason as missing_reason
-from awsaudit.cli._base import credentials, handle_errors
+from awsaudit.cli._base import credentials, handle_errors, say
 from awsaudit.errors import InputError
 from awsaudit.iam import catalogue
 from awsaudit.iam.coverage import allowed_somewhere, kind_candidates
@@ -82,7 +82,7 @@ def _check_action(action: str) -> None:
     if not sep or not service or not name:
         raise InputError(f"{action!r} is not an IAM action (expected service:Action, e.g. iam:PassRole)")
     if not catalogue.is_known(action):
-        click.echo(f"awsaudit: warning: {action} is not in the IAM action catalogue {catalogue.version()}; "
+        say(f"awsaudit: warning: {action} is not in the IAM action catalogue {catalogue.version()}; "
                    "matched literally", err=True)
 
 
@@ -135,10 +135,10 @@ def who_can(*, action: str, resource: str | None, snapshot_file: Path | None, pr
         click.echo(json.dumps(rows, indent=2))
         return
     if not rows:
-        click.echo(f"Nobody can {action}" + (f" on {resource}" if resource else ""))
+        say(f"Nobody can {action}" + (f" on {resource}" if resource else ""))
     for row in rows:
         flag = " (conditional)" if row["conditional"] else ""
-        click.echo(f"{row['principal']}  on {row['resource']}{flag}  [{row['reason']}]")
+        say(f"{row['principal']}  on {row['resource']}{flag}  [{row['reason']}]")
 
 
 def _context(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -184,10 +184,10 @@ def can(*, principal: str, action: str, resource: str | None, context_pairs: tup
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return
-    click.echo(f"{'ALLOWED' if decision.allowed else 'DENIED'}: {entity.ref} {action} on {target}")
-    click.echo(f"  {decision.reason}")
+    say(f"{'ALLOWED' if decision.allowed else 'DENIED'}: {entity.ref} {action} on {target}")
+    say(f"  {decision.reason}")
     for match in decision.matches:
-        click.echo(f"  - {match}")
+        say(f"  - {match}")
 
 
 @iam.command("paths")
@@ -211,16 +211,16 @@ def paths(*, principal: str, snapshot_file: Path | None, profile: str | None, re
         click.echo(json.dumps(result, indent=2))
         return
     if result["admin"]:
-        click.echo(f"{entity.ref} is an administrator (every action on every resource)")
+        say(f"{entity.ref} is an administrator (every action on every resource)")
     elif steps:
-        click.echo(f"{entity.ref} can become administrator: {summarise(steps, names)}")
+        say(f"{entity.ref} can become administrator: {summarise(steps, names)}")
         for number, step in enumerate(steps, 1):
             note = f" ({step.note})" if step.note else ""
-            click.echo(f"  {number}. {step.method}: {'; '.join(step.permissions)}{note}")
+            say(f"  {number}. {step.method}: {'; '.join(step.permissions)}{note}")
     else:
-        click.echo(f"No privilege-escalation path to administrator from {entity.ref}")
+        say(f"No privilege-escalation path to administrator from {entity.ref}")
     for gap in entity.gaps:
-        click.echo(f"awsaudit: warning: {gap}", err=True)
+        say(f"awsaudit: warning: {gap}", err=True)
 
 
 @iam.command("simulate")
@@ -242,6 +242,6 @@ def simulate(*, file: Path) -> None:
     except SimulationError as exc:
         raise InputError(f"{file}: {exc}") from None
     for unknown in unknown_actions(simulation):
-        click.echo(f"awsaudit: warning: action {unknown} is not in the IAM action catalogue "
+        say(f"awsaudit: warning: action {unknown} is not in the IAM action catalogue "
                    f"{catalogue.version()}; matched literally", err=True)
     click.echo(dumps(run(simulation)))
