@@ -115,3 +115,29 @@ def test_depth_is_counted_without_recursion() -> None:
     assert limits.depth(value, 10) == 11
     assert limits.depth({"a": [1, {"b": 2}]}) == 3
     assert limits.depth("scalar") == 0
+
+
+def test_simulate_summarises_thousands_of_unknown_actions(tmp_path: Path) -> None:
+    """A 5 MB policy of unknown actions used to print one warning line per action (22,000)."""
+    actions = [f"madeup{i}:Action{i}" for i in range(200_000)]
+    statement = {"Effect": "Deny", "Action": actions, "Resource": "*"}
+    document = {
+        "principal": "user/alice",
+        "queries": [["s3:GetObject", "*"]],
+        "policies": [
+            {
+                "attached_to": "user",
+                "name": "big",
+                "document": {"Version": "2012-10-17", "Statement": [statement]},
+            }
+        ],
+    }
+    path = tmp_path / "sim.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert path.stat().st_size > 5_000_000
+    result = CliRunner().invoke(main, ["iam", "simulate", str(path)])
+    assert result.exit_code == 0, result.stderr[-500:]
+    warnings = result.stderr.splitlines()
+    assert len(warnings) == 21
+    assert "and 199,980 more actions not in the catalogue (200,000 in all" in warnings[-1]
+    assert json.loads(result.stdout)["decisions"] == [["s3:GetObject", "*", False]]

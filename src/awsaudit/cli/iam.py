@@ -27,6 +27,8 @@ from awsaudit.untrusted import limits
 
 F = TypeVar("F", bound=Callable[..., Any])
 COLLECTIONS = ("users", "groups", "roles", "policies")
+WARNINGS_SHOWN = 20
+"""Unknown-action warnings printed one by one; the rest are counted in one line."""
 
 
 def _source_options(func: F) -> F:
@@ -241,7 +243,11 @@ def simulate(*, file: Path) -> None:
         raise InputError(f"{file}: not a usable document: JSON {exc}") from None
     except SimulationError as exc:
         raise InputError(f"{file}: {exc}") from None
-    for unknown in unknown_actions(simulation):
-        say(f"awsaudit: warning: action {unknown} is not in the IAM action catalogue "
-                   f"{catalogue.version()}; matched literally", err=True)
+    unknown = unknown_actions(simulation)
+    for action in unknown[:WARNINGS_SHOWN]:
+        say(f"awsaudit: warning: action {action} is not in the IAM action catalogue "
+            f"{catalogue.version()}; matched literally", err=True)
+    if len(unknown) > WARNINGS_SHOWN:  # a 5 MB policy used to print 22,000 warning lines
+        say(f"awsaudit: warning: and {len(unknown) - WARNINGS_SHOWN:,} more actions not in the catalogue "
+            f"({len(unknown):,} in all; matched literally)", err=True)
     click.echo(dumps(run(simulation)))
