@@ -45,6 +45,13 @@ def main(verbose: int) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(VisibleFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler])
+    for name in WIRE_LOGGERS:  # their DEBUG lines carry request headers: the session token
+        logging.getLogger(name).setLevel(max(level, logging.INFO))
+
+
+WIRE_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
+"""Loggers that, at DEBUG, write every request's headers and bodies (X-Amz-Security-Token, the
+responses' data): capped at INFO even with -vv, so credentials never reach a log."""
 
 
 class VisibleFormatter(logging.Formatter):
