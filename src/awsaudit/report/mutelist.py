@@ -55,7 +55,8 @@ class MutelistError(InputError):
 
     def __init__(self, origin: str, line: int | None, problem: str) -> None:
         where = f"{origin}:{line}" if line is not None else origin
-        super().__init__(f"{where}: mutelist: {problem}")
+        # PyYAML's messages span lines ("...\n  in <unicode string>, position 8"): one line here.
+        super().__init__(f"{where}: mutelist: {' '.join(problem.split())}")
 
 
 class Regex(Protocol):
