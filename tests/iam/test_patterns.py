@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from awsaudit.iam.catalogue import expand
-from awsaudit.iam.patterns import action_matches, arn_matches, glob_match
+from awsaudit.iam.patterns import Glob, PlainGlob, action_matches, arn_matches, glob_match
 
 HOSTILE = "arn:aws:s3:::" + "*a" * 70 + "X"
 """~150 characters: with `*` as `.*` and backtracking `fullmatch`, this runs for minutes."""
@@ -43,6 +43,16 @@ VALUE_CHARS = st.sampled_from(["a", "b", "A", "B", ".", "\n", "é", "É", "[", "
 @given(st.text(PATTERN_CHARS, max_size=8), st.text(VALUE_CHARS, max_size=10), st.booleans())
 def test_matcher_agrees_with_regex(pattern: str, value: str, ignore_case: bool) -> None:
     assert glob_match(pattern, value, ignore_case) == _reference(pattern, value, ignore_case)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(PATTERN_CHARS, max_size=8), st.text(VALUE_CHARS, max_size=10), st.booleans())
+def test_both_matchers_agree_with_regex(pattern: str, value: str, ignore_case: bool) -> None:
+    """compile_glob picks the str-method matcher for patterns without `?`: both must agree."""
+    expected = _reference(pattern, value, ignore_case)
+    assert PlainGlob(pattern.replace("?", "*"), ignore_case).matches(value) == _reference(
+        pattern.replace("?", "*"), value, ignore_case)
+    assert Glob(pattern, ignore_case).matches(value) == expected
 
 
 def test_case_rules_kept() -> None:

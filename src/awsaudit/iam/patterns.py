@@ -57,9 +57,50 @@ def _piece_regex(piece: str) -> str:
     return "".join("." if c == "?" else re.escape(c) for c in piece)
 
 
+class PlainGlob:
+    """A glob without `?`: the same left-most piece matching with str methods (no regex at all).
+
+    Policies with hundreds of thousands of distinct resource patterns are compiled per pattern,
+    so compiling must be cheap. Case-insensitive matching lowers ASCII text; other text goes to
+    the regex matcher, whose IGNORECASE is what AWS's case folding is closest to.
+    """
+
+    __slots__ = ("_glob", "_head", "_ignore_case", "_middles", "_pattern", "_starred", "_tail")
+
+    def __init__(self, pattern: str, ignore_case: bool = False) -> None:
+        self._pattern, self._ignore_case = pattern, ignore_case
+        pieces = (pattern.lower() if ignore_case else pattern).split("*")
+        self._head, self._tail = pieces[0], pieces[-1]
+        self._middles = tuple(piece for piece in pieces[1:-1] if piece)
+        self._starred = len(pieces) > 1
+        self._glob: Glob | None = None
+
+    def matches(self, value: str) -> bool:
+        if self._ignore_case:
+            if not value.isascii():
+                if self._glob is None:
+                    self._glob = Glob(self._pattern, ignore_case=True)
+                return self._glob.matches(value)
+            value = value.lower()
+        if not self._starred:
+            return value == self._head
+        end = len(value) - len(self._tail)
+        if end < len(self._head) or not value.startswith(self._head) or not value.endswith(self._tail):
+            return False
+        pos = len(self._head)
+        for piece in self._middles:
+            found = value.find(piece, pos, end)
+            if found < 0:
+                return False
+            pos = found + len(piece)
+        return True
+
+
 @lru_cache(maxsize=8192)
-def compile_glob(pattern: str, ignore_case: bool = False) -> Glob:
+def compile_glob(pattern: str, ignore_case: bool = False) -> Glob | PlainGlob:
     """The matcher for one IAM glob (cached: policies repeat the same patterns many times)."""
+    if "?" not in pattern and (not ignore_case or pattern.isascii()):
+        return PlainGlob(pattern, ignore_case)
     return Glob(pattern, ignore_case)
 
 
