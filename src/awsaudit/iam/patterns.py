@@ -65,7 +65,9 @@ class PlainGlob:
     the regex matcher, whose IGNORECASE is what AWS's case folding is closest to.
     """
 
-    __slots__ = ("_glob", "_head", "_ignore_case", "_middles", "_pattern", "_starred", "_tail")
+    __slots__ = (
+        "_glob", "_head", "_ignore_case", "_middles", "_pattern", "_prefix_only", "_starred", "_tail"
+    )
 
     def __init__(self, pattern: str, ignore_case: bool = False) -> None:
         self._pattern, self._ignore_case = pattern, ignore_case
@@ -73,6 +75,7 @@ class PlainGlob:
         self._head, self._tail = pieces[0], pieces[-1]
         self._middles = tuple(piece for piece in pieces[1:-1] if piece)
         self._starred = len(pieces) > 1
+        self._prefix_only = len(pieces) == 2 and not pieces[1]
         self._glob: Glob | None = None
 
     def matches(self, value: str) -> bool:
@@ -82,6 +85,8 @@ class PlainGlob:
                     self._glob = Glob(self._pattern, ignore_case=True)
                 return self._glob.matches(value)
             value = value.lower()
+        if self._prefix_only:  # `s3:Get*`, `arn:aws:s3:::bucket/*`: most patterns in policies
+            return value.startswith(self._head)
         if not self._starred:
             return value == self._head
         end = len(value) - len(self._tail)
