@@ -9,6 +9,7 @@ per-entity call) and each user's credential state from the credential report.
 from __future__ import annotations
 
 import base64
+import binascii
 import csv
 import datetime as dt
 import io
@@ -254,12 +255,38 @@ def _credential_report(ctx: Context, client: Any) -> Report:
     if response is ABSENT:
         errors = scratch["_errors"]
         return Report({}, str(errors.get("State") or errors["Report"]))
-    # call() stores bytes as base64 (the snapshot is JSON); the report itself is UTF-8 CSV.
-    text = base64.b64decode(response.get("Content") or "").decode("utf-8")
-    rows: dict[str, dict[str, str]] = {}
-    for row in csv.DictReader(io.StringIO(text)):
-        rows[ROOT_ROW if row.get("user") == ROOT_ROW else row.get("arn", "")] = dict(row)
+    try:
+        rows = parse_report(response.get("Content") or "")
+    except ValueError as exc:
+        ctx.record("iam", "GetCredentialReport", f"arn:{ctx.partition}:iam::{ctx.account}:root",
+                   MALFORMED_REPORT, str(exc))
+        return Report({}, MALFORMED_REPORT)
     return Report(rows, "", response.get("GeneratedTime"))
+
+
+MALFORMED_REPORT = "MalformedCredentialReport"
+
+
+def parse_report(content: str) -> dict[str, dict[str, str]]:
+    """The credential report's rows by ARN (root's under ROOT_ROW), from call()'s base64 text.
+
+    The report is UTF-8 CSV. Anything else (bad base64, bad UTF-8, not CSV) raises ValueError:
+    the caller records it, and every check that needs the report is UNKNOWN. A row whose cells
+    do not fit the header is left out, so its user is reported as missing from the report.
+    """
+    try:
+        text = base64.b64decode(content, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise ValueError(f"credential report is not base64 UTF-8 text: {exc}") from None
+    rows: dict[str, dict[str, str]] = {}
+    try:
+        for row in csv.DictReader(io.StringIO(text)):
+            if None in row or not all(isinstance(v, str) for v in row.values()):
+                continue  # cells that do not fit the header: that user has no row (MissingRow)
+            rows[ROOT_ROW if row.get("user") == ROOT_ROW else row.get("arn", "")] = dict(row)
+    except csv.Error as exc:
+        raise ValueError(f"credential report is not CSV: {exc}") from None
+    return rows
 
 
 def _account(ctx: Context, client: Any, report: Report) -> Json:
