@@ -174,3 +174,45 @@ def test_singular_collections_are_declared_as_the_collectors_produce_them(
             for service, data in part.items():
                 singular |= {f"{service}.{k}" for k, v in data.items() if isinstance(v, dict) and k[0] != "_"}
     assert singular == set(snapshot.SINGULAR)
+
+
+FLIPS = [
+    # (check, region, collection, index, field, wrong value): found FAIL -> PASS by the fuzz suite
+    (
+        "cloudtrail_log_file_validation_enabled",
+        "us-east-1",
+        "cloudtrail",
+        "trails",
+        "LogFileValidationEnabled",
+        "x",
+    ),
+    ("cloudtrail_trail_kms_encrypted", "eu-west-1", "cloudtrail", "trails", "KmsKeyId", -1),
+    ("ec2_ebs_default_encryption", "eu-central-1", "ec2", "ebs", "EbsEncryptionByDefault", "x"),
+    ("rds_instance_storage_encrypted", "us-east-1", "rds", "db_instances", "StorageEncrypted", -1),
+    ("rds_instance_multi_az", "eu-west-1", "rds", "db_instances", "MultiAZ", "x"),
+]
+
+
+@pytest.mark.parametrize(
+    ("check_id", "region", "service", "collection", "field", "value"), FLIPS, ids=[f[0] for f in FLIPS]
+)
+def test_a_truthy_wrong_type_is_unknown_not_pass(
+    raw: dict[str, Any], check_id: str, region: str, service: str, collection: str, field: str, value: Any
+) -> None:
+    def mutation(account: dict[str, Any]) -> None:
+        data = account["regions"][region][service][collection]
+        for item in data if isinstance(data, list) else [data]:
+            item[field] = value
+
+    check = load_all()[check_id]
+    before = [
+        f.status
+        for f in evaluate(snapshot.validate(copy.deepcopy(raw)), checks=[check])
+        if f.region == region
+    ]
+    assert Status.FAIL in before, "the fixture must fail this check in that region"
+    after = [
+        f for f in evaluate(snapshot.validate(mutated(raw, mutation)), checks=[check]) if f.region == region
+    ]
+    assert {f.status for f in after} == {Status.UNKNOWN}, [(f.status, f.message) for f in after]
+    assert all("malformed data: expected" in f.message for f in after)

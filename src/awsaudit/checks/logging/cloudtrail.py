@@ -156,7 +156,7 @@ def cloudtrail_trail_kms_encrypted(trail: Json) -> Outcome:
     """Trail logs hold the account's whole API history (who did what, from where). With SSE-KMS,
     reading them takes kms:Decrypt on a key whose policy the security team controls, so read
     access to the bucket alone no longer exposes them, and every decryption is itself logged."""
-    key = need(trail, "KmsKeyId")
+    key = need(trail, "KmsKeyId", str)
     if key:
         return ok("Log files are encrypted with a KMS key", evidence={"KmsKeyId": key})
     return fail("Log files are not encrypted with a KMS key (only S3-managed encryption)",
@@ -185,7 +185,7 @@ def cloudtrail_log_file_validation_enabled(trail: Json) -> Outcome:
     """An intruder who can write to the trail bucket can delete or edit the log files that record
     their actions. With validation on, CloudTrail delivers signed hourly digests, so any deleted or
     altered log file is detectable (`aws cloudtrail validate-logs`) and the logs hold up as evidence."""
-    enabled = need(trail, "LogFileValidationEnabled")
+    enabled = need(trail, "LogFileValidationEnabled", bool)
     evidence = {"LogFileValidationEnabled": enabled}
     if enabled:
         return ok("Log file validation is enabled", evidence=evidence)
