@@ -190,6 +190,14 @@ FLIPS = [
     ("ec2_ebs_default_encryption", "eu-central-1", "ec2", "ebs", "EbsEncryptionByDefault", "x"),
     ("rds_instance_storage_encrypted", "us-east-1", "rds", "db_instances", "StorageEncrypted", -1),
     ("rds_instance_multi_az", "eu-west-1", "rds", "db_instances", "MultiAZ", "x"),
+    (
+        "cloudtrail_trail_cloudwatch_logs_delivery",
+        "us-east-1",
+        "cloudtrail",
+        "trails",
+        "CloudWatchLogsLogGroupArn",
+        [1, "a"],
+    ),
 ]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from awsaudit.checks._registry import ACCOUNT, Missing, check, need, worst
+from awsaudit.checks._registry import ACCOUNT, Missing, check, need, typed, worst
 from awsaudit.checks._view import AccountView
 from awsaudit.checks.s3.buckets import s3_bucket_no_public_read
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, Status, fail, ok, unknown
@@ -199,9 +199,9 @@ def delivery_problem(trail: Json) -> str | None:
     collected trail an absent key means "not configured". A delivery error (a deleted log group, a
     role CloudTrail can no longer assume) means nothing arrives, whatever the configuration says.
     """
-    if not trail.get("CloudWatchLogsLogGroupArn"):
+    if not typed(trail.get("CloudWatchLogsLogGroupArn"), "CloudWatchLogsLogGroupArn", str):
         return "no CloudWatch Logs log group is configured"
-    error = need(trail, "Status").get("LatestCloudWatchLogsDeliveryError")
+    error = need(trail, "Status", dict).get("LatestCloudWatchLogsDeliveryError")
     if error:
         return f"delivery to CloudWatch Logs fails ({error})"
     return None
