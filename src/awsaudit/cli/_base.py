@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from awsaudit.errors import AuditError
+from awsaudit.untrusted.text import visible
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,6 +32,11 @@ def default_out(kind: str) -> Path:
     return Path("awsaudit-output") / f"{kind}-{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%SZ')}"
 
 
+def say(text: str, err: bool = False) -> None:
+    """Print a line of human output: account text in it cannot control the terminal (visible())."""
+    click.echo(visible(text, keep_newlines=True), err=err)
+
+
 def handle_errors(func: F) -> F:
     """AuditError -> one line on stderr and its exit code; Ctrl-C -> 130, no traceback."""
 
@@ -39,7 +45,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except AuditError as exc:
-            click.echo(f"awsaudit: error: {exc}", err=True)
+            click.echo(f"awsaudit: error: {visible(str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("awsaudit: interrupted", err=True)

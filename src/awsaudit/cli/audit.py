@@ -23,7 +23,7 @@ from awsaudit import settings as settings_io
 from awsaudit import snapshot as snapshot_io
 from awsaudit.checks import evaluate
 from awsaudit.checks._org_context import build_context
-from awsaudit.cli._base import F, credentials, default_out, handle_errors, now_iso, progress_bar
+from awsaudit.cli._base import F, credentials, default_out, handle_errors, now_iso, progress_bar, say
 from awsaudit.cli.exit_codes import EXIT_SCAN_ERROR, exit_code
 from awsaudit.collect import COLLECTORS
 from awsaudit.collect.scan import ScanOptions
@@ -135,12 +135,12 @@ def _finish(
     builder, incomplete = evaluate_shards(
         source_data, source, choices.settings, run.prepare if run is not None else None)
     if incomplete:
-        click.echo(f"awsaudit: warning: incomplete snapshot: {incomplete}", err=True)
+        say(f"awsaudit: warning: incomplete snapshot: {incomplete}", err=True)
     scan = builder.build(choices.mutelist)
     if run is not None:
         scan = run.attach(scan)
     for warning in scan.warnings():
-        click.echo(f"awsaudit: warning: {warning}", err=True)
+        say(f"awsaudit: warning: {warning}", err=True)
     formats = choices.formats or (tuple(FORMATS) if kind == "demo" else DEFAULT_FORMATS)
     copied: dict[str, Path] = {}
     if isinstance(source_data, Path):  # the file already is the snapshot: copy it unless it is there
