@@ -14,6 +14,8 @@ from awsaudit.checks._registry import ACCOUNT
 from awsaudit.model import Finding, Json, Status
 
 GLOBAL = "global"
+NOT_ENABLED = "not enabled"
+"""The state of a region the user asked for that the account has not opted in to (skipped)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +23,7 @@ class CoverageRow:
     account: str
     service: str
     region: str
-    state: str  # "collected", "partial" or "failed"
+    state: str  # "collected", "partial", "failed" or "not enabled" (a requested region, skipped)
     errors: int
     codes: tuple[str, ...]
     unknown_findings: int
@@ -114,6 +116,9 @@ def account_coverage(
             service = check.service
             region = GLOBAL if (account_id, service) in global_services else f.region
             unknown[(account_id, service, region)] += 1
+    requested = set(account.get("regions_requested") or ())
+    for region in sorted(requested.intersection(account.get("regions_disabled") or ())):
+        rows.append(CoverageRow(account_id, "*", region, NOT_ENABLED, 0, ("RegionNotEnabled",), 0))
     for service, region, data in targets:
         key = (service, region)
         rows.append(

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from awsaudit.model import Status
 from awsaudit.report.compliance import NO_RESOURCES, NOT_COVERED
-from awsaudit.report.coverage import CoverageRow, summary_counts
+from awsaudit.report.coverage import NOT_ENABLED, CoverageRow, summary_counts
 
 if TYPE_CHECKING:
     from awsaudit.report.scan_result import ScanResult
@@ -122,6 +122,7 @@ def print_coverage(console: Console, rows: list[CoverageRow]) -> None:
     title = (
         f"Coverage: {counts.get('collected', 0)} of {len(rows)} (service, region) fully collected, "
         f"{counts.get('partial', 0)} partial, {counts.get('failed', 0)} failed"
+        + (f", {counts[NOT_ENABLED]} region(s) not enabled" if counts.get(NOT_ENABLED) else "")
     )
     if not gaps:
         console.print(f"[green]{title}[/]")

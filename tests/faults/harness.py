@@ -1,0 +1,119 @@
+"""The fault suite's harness: the fault server as a child process, the account in it, and the
+comparisons every fault test makes (what changed must be UNKNOWN, never PASS)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from collections.abc import Iterable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from awsaudit.model import Finding, Json, Status
+
+ROOT = Path(__file__).parents[2]
+HOME = "eu-west-1"
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": HOME,
+    "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/nonexistent",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+}
+
+
+class FaultServer:
+    """`python -m tests.faults.server` on 127.0.0.1, configured over its control endpoints."""
+
+    def __init__(self, seed: int = 7, demo: tuple[str, ...] = ()) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="awsaudit-faults-")
+        amis = Path(self._tmp.name) / "amis.json"
+        amis.write_text("[]")
+        env = {**os.environ, "MOTO_AMIS_PATH": str(amis), "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+               "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.faults.server", "--port", "0", "--seed", str(seed),
+             *(f"--demo={r}" for r in demo)],
+            cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            stderr=None if os.environ.get("FAULTS_DEBUG") else subprocess.DEVNULL,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.startswith("PORT "):
+            self.stop()
+            raise RuntimeError(f"fault server did not start: {line!r}")
+        self.port = int(line.split()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def _post(self, command: str, data: Json | None = None) -> Json:
+        body = None if data is None else json.dumps(data).encode()
+        request = urllib.request.Request(f"{self.url}/_faults/{command}", data=body,
+                                         method="POST" if body is not None else "GET")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return dict(json.load(response))
+
+    def rules(self, *rules: Json, seed: int = 7) -> Json:
+        """Replace the rules (and reseed, and zero the counts)."""
+        return self._post("rules", {"rules": list(rules), "seed": seed})
+
+    def clear(self) -> Json:
+        return self.rules()
+
+    def stats(self) -> Json:
+        return self._post("stats")
+
+    def credentials(self, seconds: float | None, deny_after: int | None = None) -> Json:
+        return self._post("credentials", {"seconds": seconds, "deny_after": deny_after})
+
+    def env(self) -> dict[str, str]:
+        return {**AWS_ENV, "AWS_ENDPOINT_URL": self.url}
+
+    def stop(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()  # the server exits when its stdin closes
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self._tmp.cleanup()
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Any:
+    """os.environ with these values (and no AWS_PROFILE) for the block; restored after."""
+    saved = {k: os.environ.get(k) for k in (*values, "AWS_PROFILE", "AWS_SESSION_TOKEN",
+                                            "AWS_SECURITY_TOKEN")}
+    os.environ.update(values)
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        if key not in values:
+            os.environ.pop(key, None)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def keyed(findings: Iterable[Finding]) -> dict[str, tuple[str, str]]:
+    """{fingerprint: (status, message)}: what "identical findings" compares."""
+    return {f.fingerprint: (str(f.status), f.message) for f in findings}
+
+
+def changed(baseline: dict[str, tuple[str, str]], faulted: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    """Findings that differ, each as (before, after); a finding gone or new counts as changed."""
+    keys = baseline.keys() | faulted.keys()
+    return {k: (baseline.get(k), faulted.get(k)) for k in sorted(keys) if baseline.get(k) != faulted.get(k)}
+
+
+def not_unknown(diff: dict[str, Any]) -> dict[str, Any]:
+    """The changes that are not "became UNKNOWN": each one is a defect (a PASS or FAIL made up)."""
+    return {k: v for k, v in diff.items() if v[1] is None or v[1][0] != str(Status.UNKNOWN)}
