@@ -103,17 +103,51 @@ def environment(values: dict[str, str]) -> Any:
                 os.environ[key] = value
 
 
-def keyed(findings: Iterable[Finding]) -> dict[str, tuple[str, str]]:
-    """{fingerprint: (status, message)}: what "identical findings" compares."""
-    return {f.fingerprint: (str(f.status), f.message) for f in findings}
+Keyed = dict[str, tuple[str, str, str, str]]
+"""{fingerprint: (status, message, check id, region)}"""
 
 
-def changed(baseline: dict[str, tuple[str, str]], faulted: dict[str, tuple[str, str]]) -> dict[str, Any]:
-    """Findings that differ, each as (before, after); a finding gone or new counts as changed."""
+def keyed(findings: Iterable[Finding]) -> Keyed:
+    """What "identical findings" compares: fingerprint, status and message."""
+    return {f.fingerprint: (str(f.status), f.message, f.check_id, f.region) for f in findings}
+
+
+def by_resource(findings: Iterable[Finding]) -> Keyed:
+    """Keyed by (check, resource) rather than fingerprint: a bucket whose location could not be
+    read is still the same bucket, though its finding's region (and so fingerprint) is unknown."""
+    return {f"{f.check_id} {f.resource or f.region}": (str(f.status), f.message, f.check_id, f.region)
+            for f in findings}
+
+
+def changed(baseline: Keyed, faulted: Keyed) -> dict[str, Any]:
+    """Findings whose status or message differ, each as (before, after); gone or new counts too."""
     keys = baseline.keys() | faulted.keys()
-    return {k: (baseline.get(k), faulted.get(k)) for k in sorted(keys) if baseline.get(k) != faulted.get(k)}
+    return {k: (baseline.get(k), faulted.get(k)) for k in sorted(keys)
+            if (baseline.get(k) or ())[:2] != (faulted.get(k) or ())[:2]}
 
 
 def not_unknown(diff: dict[str, Any]) -> dict[str, Any]:
-    """The changes that are not "became UNKNOWN": each one is a defect (a PASS or FAIL made up)."""
-    return {k: v for k, v in diff.items() if v[1] is None or v[1][0] != str(Status.UNKNOWN)}
+    """The changes of status that are not "became UNKNOWN": each one is a defect (a verdict made up
+    from data that was not read). Same status in other words is not one of them (see reworded).
+
+    A finding may vanish when the listing of its resources failed, but only if an UNKNOWN of the
+    same check stands in for the whole collection (for S3, a global one stands for every bucket),
+    or the check still FAILs on what was read (an account-wide FAIL that lists fewer workloads).
+    """
+    unknown_in = {after[2] for _, after in diff.values()
+                  if after is not None and after[0] in (str(Status.UNKNOWN), str(Status.FAIL))}
+    bad: dict[str, Any] = {}
+    for key, (before, after) in diff.items():
+        if after is None and before is not None and before[2] in unknown_in:
+            continue
+        if after is None or (after[0] != str(Status.UNKNOWN) and (before is None or before[0] != after[0])):
+            bad[key] = (before, after)
+    return bad
+
+
+def reworded(diff: dict[str, Any]) -> dict[str, Any]:
+    """Same status, other message: a FAIL decided on what was read, its details short of what was not
+    (an open security group stays open when the route tables are denied; its reachability is then
+    "not assessed", with the reason)."""
+    return {k: v for k, v in diff.items() if v[0] is not None and v[1] is not None and v[0][0] == v[1][0]
+            and v[1][0] != str(Status.UNKNOWN)}

@@ -193,6 +193,8 @@ class FaultInjector:
         self.rng = random.Random(seed)
         self.requests = 0
         self.faulted: Counter[str] = Counter()
+        self.answers: Counter[tuple[str, str]] = Counter()
+        """(error code, service) of every injected error answer."""
         self.seen: set[tuple[str, str, str]] = set()
         self.credentials = Credentials()
         self.stopping = threading.Event()
@@ -242,15 +244,18 @@ class FaultInjector:
                start_response: StartResponse) -> Iterable[bytes] | None:
         if rule.kind == "throttle":
             code, status = throttle_error(service, proto)
+            self._count(code, service)
             return self._answer(start_response, *error_answer(
                 proto, code, "Rate exceeded (injected)", status))
         if rule.kind == "deny":
             code, status = deny_error(service, proto)
+            self._count(code, service)
             return self._answer(start_response, *error_answer(
                 proto, code, f"injected: not authorized to perform {service} call", status))
         if rule.kind in ("error500", "error503"):
             status = int(rule.kind[-3:])
             code = "InternalError" if status == 500 else "ServiceUnavailable"
+            self._count(code, service)
             return self._answer(start_response, *error_answer(proto, code, "injected server error", status))
         if rule.kind == "slow":
             self.stopping.wait(rule.seconds)
@@ -258,6 +263,10 @@ class FaultInjector:
         if rule.kind == "hang":
             self.stopping.wait(rule.seconds or HANG_LIMIT)
         return self._drop(environ, start_response)
+
+    def _count(self, code: str, service: str) -> None:
+        with self.lock:
+            self.answers[(code, service)] += 1
 
     @staticmethod
     def _drop(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -299,6 +308,7 @@ class FaultInjector:
                 self.rng = random.Random(data.get("seed", 0))
                 self.requests = 0
                 self.faulted.clear()
+                self.answers.clear()
                 self.seen.clear()
             elif command == "credentials":
                 self.credentials.seconds = data.get("seconds")
@@ -306,7 +316,7 @@ class FaultInjector:
                 self.credentials.assumed = 0
                 self.credentials.expired = 0
             answer = {"requests": self.requests, "faulted": dict(self.faulted),
-                      "seen": sorted(self.seen), "assume_role": self.credentials.assumed,
+                      "seen": sorted(self.seen), "answers": sorted(self.answers), "assume_role": self.credentials.assumed,
                       "expired": self.credentials.expired}
         return self._answer(start_response, 200, [("Content-Type", "application/json")],
                             json.dumps(answer).encode())

@@ -76,8 +76,15 @@ def handle_errors(func: F) -> F:
 
 def _exit_now(code: int) -> None:
     """Exit without waiting for abandoned collection threads (a hung endpoint would hold the
-    interpreter's exit for minutes); what matters is already written and flushed."""
-    if threading.active_count() == 1:
+    interpreter's exit for minutes); what matters is already written and flushed.
+
+    Only when awsaudit is the program (`awsaudit`, `python -m awsaudit`): a caller that runs the
+    command in its own process (a test's CliRunner) gets SystemExit as usual.
+    """
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    program = Path(sys.argv[0]).name == "awsaudit" or getattr(spec, "name", "") == "awsaudit.__main__"
+    if threading.active_count() == 1 or not program:
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):
         stream.flush()

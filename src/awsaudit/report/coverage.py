@@ -62,13 +62,20 @@ class _Collection(Protocol):
     def service(self) -> str: ...
 
 
+def _read_anything(data: object) -> bool:
+    """Whether any value was read: a document holding only `_arn`/`_errors` keys holds none."""
+    if isinstance(data, dict):
+        return any(_read_anything(v) for k, v in data.items() if not str(k).startswith("_"))
+    return True
+
+
 def _state(data: Json | None, error_count: int) -> str:
     if data is None:
         return "failed"
     gaps = data.get("_errors") or {}
     collections = [k for k in data if not k.startswith("_")]
-    if "*" in gaps or (gaps and not collections):
-        return "failed"
+    if "*" in gaps or (gaps and not collections) or (error_count and not _read_anything(data)):
+        return "failed"  # e.g. a region whose endpoint refuses every call
     return "partial" if gaps or error_count else "collected"
 
 
