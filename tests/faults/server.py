@@ -316,7 +316,8 @@ class FaultInjector:
                 self.credentials.assumed = 0
                 self.credentials.expired = 0
             answer = {"requests": self.requests, "faulted": dict(self.faulted),
-                      "seen": sorted(self.seen), "answers": sorted(self.answers), "assume_role": self.credentials.assumed,
+                      "seen": sorted(self.seen), "answers": sorted(self.answers),
+                      "assume_role": self.credentials.assumed,
                       "expired": self.credentials.expired}
         return self._answer(start_response, 200, [("Content-Type", "application/json")],
                             json.dumps(answer).encode())

@@ -46,7 +46,7 @@ def test_a_signal_during_a_scan_saves_the_partial_snapshot(
         time.sleep(1.5)  # the other collectors finish meanwhile
         process.send_signal(sig)
         sent = time.monotonic()
-        stdout, stderr = process.communicate(timeout=30)
+        _, stderr = process.communicate(timeout=30)
         exited_after = time.monotonic() - sent
     finally:
         process.kill()
@@ -56,7 +56,8 @@ def test_a_signal_during_a_scan_saves_the_partial_snapshot(
     assert len(lines) == 1 and lines[0].startswith(f"awsaudit: {word}; what was collected so far is saved in")
     assert exited_after < 5, "abandoned threads stuck in the hang do not hold the exit"
     partial = snapshot.load(out / "snapshot.json.gz")
-    assert partial["incomplete"] == ("terminated (SIGTERM)" if sig == signal.SIGTERM else "interrupted by the user")
+    reason = "terminated (SIGTERM)" if sig == signal.SIGTERM else "interrupted by the user"
+    assert partial["incomplete"] == reason
     account = next(iter(partial["accounts"].values()))
     collected = set(account["global"]) | set(account["regions"][HOME])
     assert "kms" not in collected and len(collected) >= 5, collected

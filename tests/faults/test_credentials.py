@@ -11,7 +11,7 @@ from tests.faults.conftest import Scan, Scanner
 from tests.faults.harness import HOME, FaultServer, changed, not_unknown
 
 ROLE = "arn:aws:iam::123456789012:role/awsaudit-audit"
-LIFETIME = 4.0
+LIFETIME = 3.0
 """Seconds each AssumeRole answer is valid; the server answers ExpiredToken after that."""
 
 
@@ -19,8 +19,8 @@ LIFETIME = 4.0
 def _refresh_windows(monkeypatch: pytest.MonkeyPatch) -> None:
     """botocore refreshes 15 (advisory) and 10 (mandatory) minutes before expiry; with credentials
     that live seconds, the same logic runs with windows of seconds."""
-    monkeypatch.setattr(RefreshableCredentials, "_advisory_refresh_timeout", 2.5)
-    monkeypatch.setattr(RefreshableCredentials, "_mandatory_refresh_timeout", 1.5)
+    monkeypatch.setattr(RefreshableCredentials, "_advisory_refresh_timeout", 2.0)
+    monkeypatch.setattr(RefreshableCredentials, "_mandatory_refresh_timeout", 1.0)
 
 
 def source() -> CredentialSource:

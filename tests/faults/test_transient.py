@@ -47,6 +47,6 @@ def test_a_hanging_endpoint_is_bounded_retried_and_recorded(
     assert stats["faulted"]["hang"] == attempts * len(kms_errors)  # each call tried, then given up
     diff = changed(baseline.keyed, hung.keyed)
     assert diff and not_unknown(diff) == {}
-    assert all("kms" in after[1] for _, after in diff.values() if after is not None), "only KMS data is missing"
+    assert all("kms" in after[1] for _, after in diff.values() if after is not None), "only KMS is missing"
     # three regions' ListKeys, in parallel: attempts x read timeout (+ backoff) each, not 60 s
     assert seconds < baseline.seconds + attempts * READ_TIMEOUT * 3 + 10
