@@ -38,6 +38,10 @@ class Scan:
     def error_codes(self) -> set[tuple[str, str, str]]:
         return {(e["service"], e["operation"], e["code"]) for e in self.account["errors"]}
 
+    def failed_calls(self) -> set[tuple[str, str, str]]:
+        """(service, region, operation) of every recorded error, whatever its last code."""
+        return {(e["service"], e["region"], e["operation"]) for e in self.account["errors"]}
+
 
 Scanner = Callable[..., Scan]
 

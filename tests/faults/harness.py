@@ -145,6 +145,27 @@ def not_unknown(diff: dict[str, Any]) -> dict[str, Any]:
     return bad
 
 
+KNOWN_DEFECTS = {
+    "organizations_management_account_no_workloads": "a bucket whose role as trail, Config or "
+    "flow-log bucket could not be read (DescribeTrails, DescribeDeliveryChannels, DescribeFlowLogs "
+    "denied, or the refresh of expired credentials refused) is counted as a workload: a FAIL made "
+    "from a gap, where UNKNOWN is due",
+}
+"""Found by this suite, owned elsewhere: the denial test asserts exactly these, so a fix shows."""
+
+
+def made_up(diff: dict[str, Any]) -> dict[str, Any]:
+    """not_unknown(diff) without the known defects (asserted on their own in test_denied)."""
+    return {k: v for k, v in not_unknown(diff).items() if not (v[1] and v[1][2] in KNOWN_DEFECTS)}
+
+
+def still_unknown(diff: dict[str, Any]) -> dict[str, Any]:
+    """diff without findings UNKNOWN before and after: a call moto lacks (HTTP 500) that was also
+    throttled names the last error it got, Throttling or 500; it was not read either way."""
+    unknown = str(Status.UNKNOWN)
+    return {k: v for k, v in diff.items() if not (v[0] and v[1] and v[0][0] == unknown == v[1][0])}
+
+
 def reworded(diff: dict[str, Any]) -> dict[str, Any]:
     """Same status, other message: a FAIL decided on what was read, its details short of what was not
     (an open security group stays open when the route tables are denied; its reachability is then

@@ -8,7 +8,7 @@ from botocore.credentials import RefreshableCredentials
 
 from awsaudit.collect.task import CredentialSource
 from tests.faults.conftest import Scan, Scanner
-from tests.faults.harness import HOME, FaultServer, changed, not_unknown
+from tests.faults.harness import HOME, FaultServer, changed, made_up
 
 ROLE = "arn:aws:iam::123456789012:role/awsaudit-audit"
 LIFETIME = 3.0
@@ -49,5 +49,5 @@ def test_a_refused_refresh_is_recorded_and_keeps_what_was_read(
     print(f"refresh refused: {len(diff)} findings changed of {len(baseline.keyed)}; "
           f"errors {sorted({e['code'] for e in stranded.account['errors']})}")
     assert stats["assume_role"] >= 2
-    assert not_unknown(diff) == {}, "what could not be read is UNKNOWN, never a verdict"
+    assert made_up(diff) == {}, "what could not be read is UNKNOWN, never a verdict"
     assert len(diff) < len(baseline.keyed), "what was read before the expiry is kept"

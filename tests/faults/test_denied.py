@@ -21,7 +21,16 @@ from awsaudit.collect.task import CredentialSource
 from awsaudit.errors import InputError
 from awsaudit.model import Json
 from tests.faults.conftest import Scan, Scanner
-from tests.faults.harness import HOME, FaultServer, by_resource, changed, environment, not_unknown, reworded
+from tests.faults.harness import (
+    HOME,
+    KNOWN_DEFECTS,
+    FaultServer,
+    by_resource,
+    changed,
+    environment,
+    not_unknown,
+    reworded,
+)
 
 DENY_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 SCANNER_ACTIONS = frozenset({"sts:GetCallerIdentity", "ec2:DescribeRegions"})
@@ -31,12 +40,6 @@ AMBIGUOUS = {
     "enabled', and the check's message names both causes (collect/macie2.py)",
 }
 """Denials that by design cannot be told from "not configured": the test asserts exactly these."""
-KNOWN_DEFECTS = {
-    "organizations_management_account_no_workloads": "a bucket whose role as trail, Config or "
-    "flow-log bucket could not be read (DescribeTrails, DescribeDeliveryChannels, DescribeFlowLogs "
-    "denied) is counted as a workload: a FAIL made from a gap, where UNKNOWN is due",
-}
-"""Found by this suite, owned elsewhere: asserted exactly, so that a fix makes the test say so."""
 
 
 def owner(action: str) -> str:
