@@ -17,10 +17,10 @@ every managed policy); a slow fault answers after 1.2 x this, a hang never."""
 def test_transient_faults_on_a_tenth_of_requests_are_retried_away(
     fault_server: FaultServer, baseline: Scan, scan: Scanner
 ) -> None:
-    """500, 503 and a dropped connection, each on 3% of requests; a read timeout on a tenth of
+    """500, 503 and a dropped connection, each on 3% of requests; a read timeout on 6% of
     EC2's (each costs a read timeout of waiting)."""
     fault_server.rules(
-        {"kind": "slow", "fraction": 0.1, "services": ["ec2"], "seconds": 1.2 * READ_TIMEOUT},
+        {"kind": "slow", "fraction": 0.06, "services": ["ec2"], "seconds": 1.2 * READ_TIMEOUT},
         {"kind": "error500", "fraction": 0.03}, {"kind": "error503", "fraction": 0.03},
         {"kind": "drop", "fraction": 0.03}, seed=5,
     )
