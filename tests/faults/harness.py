@@ -147,8 +147,9 @@ def not_unknown(diff: dict[str, Any]) -> dict[str, Any]:
 
 KNOWN_DEFECTS = {
     "organizations_management_account_no_workloads": "a bucket whose role as trail, Config or "
-    "flow-log bucket could not be read (DescribeTrails, DescribeDeliveryChannels, DescribeFlowLogs "
-    "denied, or the refresh of expired credentials refused) is counted as a workload: a FAIL made "
+    "access-log or flow-log bucket could not be read (DescribeTrails, DescribeDeliveryChannels, "
+    "GetBucketLogging, DescribeFlowLogs denied, or the refresh of expired credentials refused) is "
+    "counted as a workload: a FAIL made "
     "from a gap, where UNKNOWN is due",
 }
 """Found by this suite, owned elsewhere: the denial test asserts exactly these, so a fix shows."""
