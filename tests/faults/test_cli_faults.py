@@ -43,7 +43,13 @@ def test_a_signal_during_a_scan_saves_the_partial_snapshot(
         deadline = time.monotonic() + 60
         while not fault_server.stats()["faulted"].get("hang") and time.monotonic() < deadline:
             time.sleep(0.2)
-        time.sleep(1.5)  # the other collectors finish meanwhile
+        settled, last = time.monotonic() + 15, -1
+        while time.monotonic() < settled:  # the other collectors finish: requests stop coming
+            time.sleep(1)
+            count = fault_server.stats()["requests"]
+            if count == last:
+                break
+            last = count
         process.send_signal(sig)
         sent = time.monotonic()
         _, stderr = process.communicate(timeout=30)
