@@ -466,7 +466,7 @@ def conform(account: Json) -> Json:
     if len(valid) != len(errors):
         problems.add("snapshot", "global", "errors",
                      f"{len(errors) - len(valid)} error record(s) without service, region and code dropped")
-    for key in ("regions_scanned", "regions_disabled"):
+    for key in ("regions_scanned", "regions_disabled", "regions_requested"):
         value = account.get(key, [])
         if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
             problems.add("snapshot", "global", key, f"expected a list of region names, got {_kind(value)}")

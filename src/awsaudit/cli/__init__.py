@@ -39,7 +39,8 @@ def main(verbose: int) -> None:
     Tunables (company IP ranges, ports, thresholds): awsaudit config --show-defaults
     Permissions the scan needs (read-only):           awsaudit permissions
 
-    Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or input error, 3 scan error.
+    Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or input error, 3 the audit is
+    not whole (a service not collected, a check or awsaudit crashed), 130 Ctrl-C, 143 SIGTERM.
     """
     level = logging.WARNING - 10 * min(verbose, 2)
     handler = logging.StreamHandler(sys.stderr)

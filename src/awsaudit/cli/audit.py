@@ -23,11 +23,22 @@ from awsaudit import settings as settings_io
 from awsaudit import snapshot as snapshot_io
 from awsaudit.checks import evaluate
 from awsaudit.checks._org_context import build_context
-from awsaudit.cli._base import F, credentials, default_out, handle_errors, now_iso, progress_bar, say
-from awsaudit.cli.exit_codes import EXIT_SCAN_ERROR, exit_code
+from awsaudit.cli._base import (
+    F,
+    credentials,
+    default_out,
+    handle_errors,
+    now_iso,
+    progress_bar,
+    rescue_path,
+    say,
+    sigterm_interrupts,
+    writable_folder,
+)
+from awsaudit.cli.exit_codes import EXIT_SCAN_ERROR, exit_code, scan_errors
 from awsaudit.collect import COLLECTORS
 from awsaudit.collect.scan import ScanOptions
-from awsaudit.errors import InputError, ScanInterrupted
+from awsaudit.errors import InputError, ScanError, ScanInterrupted, SnapshotWriteError
 from awsaudit.model import Json, Severity
 from awsaudit.report import DEFAULT_FORMATS, FORMATS, ScanBuilder, ScanResult, parse_formats, write_all
 from awsaudit.report import mutelist as mutelist_io
@@ -53,6 +64,8 @@ class AuditChoices:
     mutelist: mutelist_io.Mutelist | None = None
     history_db: Path | None = None
     """The history store to compare with and record into; None: --no-history."""
+    fail_on_gaps: bool = False
+    """Exit 3 on any collection error, not only on a service that failed as a whole."""
 
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> AuditChoices:
@@ -77,6 +90,7 @@ class AuditChoices:
             parse_formats(options["output_formats"]) if options["output_formats"] else None,
             mutelist_io.load(options["mutelist"]) if options["mutelist"] else None,
             history_db,
+            bool(options.get("fail_on_gaps")),
         )
 
 
@@ -148,8 +162,12 @@ def _finish(
         copied["snapshot"] = out_dir / "snapshot.json.gz"
         if not (copied["snapshot"].exists() and copied["snapshot"].samefile(source_data)):
             shutil.copyfile(source_data, copied["snapshot"])
-    written = {**copied, **write_all(out_dir, scan, formats,
-                                     snapshot=None if isinstance(source_data, Path) else source_data)}
+    try:
+        written = {**copied, **write_all(out_dir, scan, formats,
+                                         snapshot=None if isinstance(source_data, Path) else source_data)}
+    except OSError as exc:  # the folder was writable at the start: never lose the snapshot now
+        raise ScanError(f"cannot write the reports to {out_dir}: {exc.strerror or exc}; "
+                        f"{_keep_snapshot(source_data, out_dir)}") from None
     _print_results(scan, out_dir, written, choices.quiet)
     if run is not None:
         recorded = run.record(scan)  # after the reports: a store failure never costs a report
@@ -160,14 +178,26 @@ def _finish(
             click.echo(f"Recorded as scan #{recorded} in {choices.history_db} "
                        "(awsaudit history, awsaudit diff)")
     findings = scan.findings
-    code = exit_code(
-        findings, Severity(choices.fail_on) if choices.fail_on else None, choices.fail_on_unknown
-    )
+    reasons = scan_errors(findings, scan.coverage, bool(incomplete), choices.fail_on_gaps)
+    code = exit_code(findings, Severity(choices.fail_on) if choices.fail_on else None,
+                     choices.fail_on_unknown, scan_error=bool(reasons))
     if code == EXIT_SCAN_ERROR:
-        click.echo(
-            "awsaudit: some checks raised errors (reported as UNKNOWN 'check error'); exit 3", err=True
-        )
+        click.echo(f"awsaudit: the audit is not whole: {'; '.join(reasons)}; exit 3", err=True)
     return code
+
+
+def _keep_snapshot(source_data: Json | Path, out_dir: Path) -> str:
+    """Make sure the snapshot survives a failed write of the reports; say where it is."""
+    if isinstance(source_data, Path) and source_data.exists():
+        return f"the snapshot is in {source_data}"
+    if isinstance(source_data, Path):
+        return "the snapshot file is gone"
+    saved = out_dir / "snapshot.json.gz"
+    if saved.is_file():
+        return f"the snapshot is in {saved}"
+    rescue = rescue_path()
+    snapshot_io.save(source_data, rescue)
+    return f"the snapshot is saved in {rescue} (awsaudit audit {rescue} -o DIR writes the reports)"
 
 
 def _print_results(scan: ScanResult, out_dir: Path, written: dict[str, Path], quiet: bool) -> None:
@@ -225,6 +255,11 @@ _OUTPUT_OPTIONS = (
     click.option(
         "--no-history", is_flag=True, help="Neither compare with nor record into the history store."
     ),
+    click.option(
+        "--fail-on-gaps", is_flag=True,
+        help="Exit 3 when anything could not be collected (a denied call, a region not enabled), "
+        "not only when a whole service failed.",
+    ),
     click.option("--quiet", "-q", is_flag=True, help="No summary or progress output."),
 )
 
@@ -278,6 +313,13 @@ _SCAN_OPTIONS = (
         show_default=True,
         help="botocore retry mode.",
     ),
+    click.option(
+        "--read-timeout",
+        type=click.FloatRange(1, 900),
+        default=60,
+        show_default=True,
+        help="Seconds to wait for each answer; a call that hangs is retried, then recorded.",
+    ),
 )
 
 
@@ -296,10 +338,12 @@ def _collect_live(
     concurrency: int,
     max_attempts: int,
     retry_mode: str,
+    read_timeout: float,
     quiet: bool,
     snapshot_path: Path,
 ) -> Json:
-    """Collect the live account into snapshot_path as it goes; on Ctrl-C the file keeps what was collected."""
+    """Collect the live account into snapshot_path as it goes; on Ctrl-C or SIGTERM the file keeps
+    what was collected, marked incomplete; if the file cannot be written, it goes elsewhere."""
     from awsaudit.collect.scan import scan_account  # noqa: PLC0415
     from awsaudit.collect.task import (  # noqa: PLC0415 - keep `awsaudit --help` fast
         clear_process_cache,
@@ -315,22 +359,35 @@ def _collect_live(
             concurrency=concurrency,
             max_attempts=max_attempts,
             retry_mode="adaptive" if retry_mode == "adaptive" else "standard",
+            read_timeout=read_timeout,
             progress=progress,
             snapshot_path=snapshot_path,
         )
         try:
-            return scan_account(source, options)
+            with sigterm_interrupts():
+                return scan_account(source, options)
         except ScanInterrupted as stop:
-            raise ScanInterrupted(
-                stop.snapshot,
-                f"interrupted; what was collected so far is saved in {snapshot_path} "
-                f"(`awsaudit audit {snapshot_path}` evaluates it; what is missing is UNKNOWN)",
-            ) from None
+            raise _saved(stop, snapshot_path) from None
+        except SnapshotWriteError as lost:
+            rescue = rescue_path()
+            snapshot_io.save(lost.snapshot, rescue)
+            raise ScanError(f"{lost}; what was collected is saved in {rescue}") from None
         finally:
             # Collection is over: its clients and service models (most of a scan's memory) go
             # before evaluation and the reports need theirs; botocore's objects hold cycles.
             clear_process_cache(models=True)
             gc.collect()
+
+
+def _saved(stop: ScanInterrupted, path: Path) -> ScanInterrupted:
+    """The one line an interrupted collection ends with: why, and where its snapshot is."""
+    why = "terminated" if stop.exit_code == 143 else "interrupted"
+    return ScanInterrupted(
+        stop.snapshot,
+        f"{why}; what was collected so far is saved in {path} "
+        f"(`awsaudit audit {path}` evaluates it; what is missing is UNKNOWN)",
+        stop.exit_code,
+    )
 
 
 @click.command()
@@ -356,10 +413,18 @@ def demo(drift: bool, **options: Any) -> None:
     from awsaudit.demo import collect_demo  # noqa: PLC0415
 
     choices = AuditChoices.from_options(options)
+    out_dir = writable_folder(choices.output_dir or default_out("demo"))  # before building anything
+    choices = dataclasses.replace(choices, output_dir=out_dir)
     if drift:
         sys.exit(_demo_drift(choices))
     with progress_bar(choices.quiet) as progress:
-        snap = collect_demo(progress=progress)
+        try:
+            with sigterm_interrupts():
+                snap = collect_demo(progress=progress)
+        except ScanInterrupted as stop:
+            path = out_dir / "snapshot.json.gz"
+            snapshot_io.save(dict(stop.snapshot), path)
+            raise _saved(stop, path) from None
     sys.exit(finish(snap, "demo (simulated with moto)", "demo", choices))
 
 
@@ -404,15 +469,17 @@ def scan(
     concurrency: int,
     max_attempts: int,
     retry_mode: str,
+    read_timeout: float,
     **options: Any,
 ) -> None:
     """Collect the account of the current credentials and audit it (read-only API calls only)."""
     choices = AuditChoices.from_options(options)
-    out_dir = choices.output_dir or default_out("scan")
+    out_dir = writable_folder(choices.output_dir or default_out("scan"))  # before any AWS call
     choices = dataclasses.replace(choices, output_dir=out_dir)
     path = out_dir / "snapshot.json.gz"
     _collect_live(
-        profile, regions, all_regions, services, concurrency, max_attempts, retry_mode, choices.quiet, path
+        profile, regions, all_regions, services, concurrency, max_attempts, retry_mode, read_timeout,
+        choices.quiet, path,
     )
     sys.exit(finish(path, "scan", "scan", choices))
 
@@ -437,12 +504,15 @@ def collect(
     concurrency: int,
     max_attempts: int,
     retry_mode: str,
+    read_timeout: float,
     output: Path,
     quiet: bool,
 ) -> None:
     """Collect a snapshot without evaluating it (hand it to the auditor; `awsaudit audit` reads it)."""
+    writable_folder(output.parent)  # before any AWS call
     snap = _collect_live(
-        profile, regions, all_regions, services, concurrency, max_attempts, retry_mode, quiet, output
+        profile, regions, all_regions, services, concurrency, max_attempts, retry_mode, read_timeout,
+        quiet, output,
     )
     errors = sum(len(a.get("errors", [])) for a in snap["accounts"].values())
     if not quiet:
@@ -456,6 +526,8 @@ def collect(
 def audit(snapshot_file: Path, **options: Any) -> None:
     """Evaluate a saved snapshot offline (no AWS access needed)."""
     choices = AuditChoices.from_options(options)
+    out_dir = writable_folder(choices.output_dir or default_out("audit"))
+    choices = dataclasses.replace(choices, output_dir=out_dir)
     sys.exit(finish(snapshot_file, str(snapshot_file), "audit", choices))
 
 

@@ -18,7 +18,7 @@ from rich.table import Table
 from awsaudit.model import Severity, Status
 from awsaudit.report import organization
 from awsaudit.report.compliance import NO_RESOURCES, NOT_COVERED
-from awsaudit.report.coverage import CoverageRow, summary_counts
+from awsaudit.report.coverage import NOT_ENABLED, CoverageRow, summary_counts
 from awsaudit.untrusted.text import visible
 
 if TYPE_CHECKING:
@@ -158,6 +158,7 @@ def print_coverage(console: Console, rows: list[CoverageRow]) -> None:
     title = (
         f"Coverage: {counts.get('collected', 0)} of {len(rows)} (service, region) fully collected, "
         f"{counts.get('partial', 0)} partial, {counts.get('failed', 0)} failed"
+        + (f", {counts[NOT_ENABLED]} region(s) not enabled" if counts.get(NOT_ENABLED) else "")
     )
     if not gaps:
         console.print(f"[green]{title}[/]")
