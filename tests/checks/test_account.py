@@ -186,8 +186,11 @@ WORKLOAD_CASES = [
               s3={"buckets": [*LOG_BUCKETS["buckets"], bucket("acme-flow-logs")]}),
     workloads("bucket-unclassifiable-without-config-channels", Status.UNKNOWN, config=ABSENT,
               s3={"buckets": [*LOG_BUCKETS["buckets"], bucket("acme-config-history")]}),
-    workloads("bucket-unclassifiable-without-its-logging", Status.UNKNOWN, s3={"buckets": [
-        {"Name": TRAIL_BUCKET, "_errors": {"Logging": DENIED}}, bucket(ACCESS_LOGS)]}),
+    workloads("buckets-unclassifiable-without-any-logging", Status.UNKNOWN, s3={"buckets": [
+        {"Name": TRAIL_BUCKET, "_errors": {"Logging": DENIED}},
+        {"Name": DATA_BUCKET, "_errors": {"Logging": DENIED}}]}),
+    workloads("one-bucket-logging-unreadable-the-rest-decides", Status.FAIL, s3={"buckets": [
+        *LOG_BUCKETS["buckets"], {"Name": "acme-hr", "_errors": {"Logging": DENIED}}]}),
     case(WORKLOADS, Status.UNKNOWN, "no-region-scanned", s3=LOG_BUCKETS),
 ]
 

@@ -107,13 +107,19 @@ def _infrastructure_buckets(view: AccountView, gaps: list[str]) -> set[str]:
         if flow.get("LogDestinationType") == "s3" and destination.startswith("arn:"):
             names.add(destination.split(":::", 1)[-1].split("/", 1)[0])
     buckets, _ = view.items("s3.buckets")
+    unreadable = []
     for _, bucket in buckets:
         if "Logging" not in bucket and "Logging" in (bucket.get("_errors") or {}):
-            gaps.append(f"access logging of bucket {bucket.get('Name')} not collected: "
-                        f"{bucket['_errors']['Logging']}")
+            unreadable.append(f"{bucket.get('Name')}: {bucket['_errors']['Logging']}")
         target = (bucket.get("Logging") or {}).get("TargetBucket")
         if target:
             names.add(target)
+    # Access-log targets are named by the buckets that log to them. When no bucket's logging
+    # could be read (GetBucketLogging denied), any bucket may be one: the classification is a
+    # gap. One unreadable bucket (a bucket policy that denies the auditor) is not: it could hide
+    # at most its own target, and the evidence names it (_workloads' `examined`).
+    if buckets and len(unreadable) == len(buckets):
+        gaps.append(f"access logging of every bucket unreadable ({'; '.join(unreadable[:3])})")
     return names
 
 
@@ -148,6 +154,9 @@ def _workloads(view: AccountView) -> tuple[list[Workload], list[str], list[str]]
         gaps.append(str(missing))
     else:
         infrastructure = _infrastructure_buckets(view, part_gaps)
+        unread = [str(b.get("Name")) for b in buckets if "Logging" in (b.get("_errors") or {})]
+        if unread and not part_gaps:
+            examined.append(f"S3 access logging (not readable on {', '.join(unread[:5])})")
         data_buckets = [b for b in buckets if b.get("Name") not in infrastructure]
         if data_buckets and part_gaps:
             gaps.append(f"S3 buckets cannot be told from trail buckets ({'; '.join(part_gaps)})")
