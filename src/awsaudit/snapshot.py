@@ -115,11 +115,14 @@ class SnapshotWriter:
         self._append({"account_id": account_id, "account": account})
         self.accounts += 1
 
-    def close(self, complete: bool = True, reason: str | None = None) -> None:
-        """Write the end record; a reader treats a file without it as an interrupted collection."""
+    def close(self, complete: bool = True, reason: str | None = None, extra: Json | None = None) -> None:
+        """Write the end record; a reader treats a file without it as an interrupted collection.
+
+        extra: more end-record fields (an Organization scan's final `organization_scan`)."""
         if self._file is None:
             return
-        self._append({"end": {"accounts": self.accounts, "complete": complete, "reason": reason}})
+        self._append({"end": {**(extra or {}), "accounts": self.accounts, "complete": complete,
+                              "reason": reason}})
         self._file.close()
         self._file = None
 
@@ -215,6 +218,10 @@ class SnapshotReader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.incomplete: str | None = None
+        self.end: Json = {}
+        """The end record, once `accounts()` is exhausted ({} when there is none)."""
+        self.collected: list[str] = []
+        """The accounts read so far, in file order."""
         self._truncated = False
         self._records = _records(path, self._mark_truncated)
         self._legacy: Json | None = None
@@ -230,6 +237,16 @@ class SnapshotReader:
         else:
             self.header = header_of(first)
 
+    def organization_scan(self) -> Json | None:
+        """After `accounts()`: the Organization scan's coverage (None for a single-account scan).
+
+        The header holds the plan (every listed account; the selected ones `pending`), the end
+        record each account's outcome; without an end record, a pending account whose shard is
+        in the file was assessed, and the others were not collected.
+        """
+        return organization_scan(self.header.get("organization_scan"), self.end.get("organization_scan"),
+                                 self.collected)
+
     def _mark_truncated(self) -> None:
         self._truncated = True
 
@@ -237,6 +254,7 @@ class SnapshotReader:
         if self._legacy is not None:
             incomplete = self._legacy.get("incomplete")
             self.incomplete = str(incomplete) if incomplete else None
+            self.collected = list(self._legacy["accounts"])
             yield from self._legacy["accounts"].items()
             return
         origin = str(self.path)
@@ -246,6 +264,7 @@ class SnapshotReader:
                 raise SnapshotError(f"{origin}: malformed snapshot record (not an object)")
             if "end" in record:
                 end = record["end"] if isinstance(record["end"], dict) else {}
+                self.end = end
                 if not end.get("complete", False):
                     self.incomplete = str(end.get("reason") or "the collection is incomplete")
                 ended = True
@@ -254,6 +273,7 @@ class SnapshotReader:
             if not isinstance(account_id, str) or not isinstance(account, dict):
                 raise SnapshotError(f"{origin}: malformed snapshot record (no account_id/account)")
             _check_account(account_id, account, origin)
+            self.collected.append(account_id)
             yield account_id, migrate({**self.header, "accounts": {account_id: account}}, origin)["accounts"][
                 account_id
             ]
@@ -275,12 +295,39 @@ def iter_accounts(path: Path) -> Iterator[tuple[str, Json]]:
     yield from SnapshotReader(path).accounts()
 
 
+PENDING = "pending"
+NOT_COLLECTED = "not_collected"
+
+
+def organization_scan(planned: Any, final: Any, collected: list[str]) -> Json | None:
+    """An Organization scan's coverage from the header's plan and the end record's outcomes."""
+    if not isinstance(planned, dict):
+        return None
+    accounts = {k: dict(v) for k, v in (planned.get("accounts") or {}).items() if isinstance(v, dict)}
+    outcomes = final.get("accounts") if isinstance(final, dict) else None
+    for account_id, outcome in (outcomes or {}).items():
+        if isinstance(outcome, dict):
+            accounts.setdefault(account_id, {}).update(outcome)
+    present = set(collected)
+    for account_id, entry in accounts.items():
+        if account_id in present:  # a shard is written only once its account is complete
+            if entry.get("outcome") != "assessed":
+                entry.pop("reason", None)
+                entry["outcome"] = "assessed"
+        elif entry.get("outcome") == PENDING:
+            entry.update(outcome=NOT_COLLECTED, reason=NO_END)
+    return {**planned, **{k: v for k, v in (final or {}).items() if k != "accounts"}, "accounts": accounts}
+
+
 def load(path: Path) -> Json:
     """The whole snapshot in memory (schema-2 form); anything unreadable is one readable SnapshotError."""
     reader = SnapshotReader(path)
     snapshot = {**reader.header, "accounts": dict(reader.accounts())}
     if reader.incomplete:
         snapshot["incomplete"] = reader.incomplete
+    coverage = reader.organization_scan()
+    if coverage is not None:
+        snapshot["organization_scan"] = coverage
     return snapshot
 
 
