@@ -12,7 +12,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -331,3 +332,31 @@ def test_a_process_keeps_the_sessions_of_a_few_accounts_only(mocked_aws: None) -
     assert sources[0].session() is not first  # built again when needed again
     sources[-1].forget()
     assert sources[-1] not in task_module._SESSIONS
+
+
+class LosingExecutor(ThreadPoolExecutor):
+    """A pool that 'loses the worker' of every sns task of one account, and of one account's first task."""
+
+    def __init__(self, lost_sns: str, lost_prepare: str) -> None:
+        super().__init__(max_workers=4)
+        self.lost_sns, self.lost_prepare = lost_sns, lost_prepare
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        task = args[0]
+        if (isinstance(task, CollectTask) and task.account == self.lost_sns and task.service == "sns") or (
+                isinstance(task, organization.PrepareTask) and task.account == self.lost_prepare):
+            lost: Future[Any] = Future()
+            lost.set_exception(OSError("worker lost"))
+            return lost
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_a_lost_task_is_recorded_and_the_rest_collected(org: Org) -> None:
+    with LosingExecutor(org.members[0], org.members[1]) as pool:
+        snap = scan(executor=pool)
+    account = snap["accounts"][org.members[0]]
+    assert account["regions"][REGION]["sns"] == {"_errors": {"*": "ExecutorError"}}
+    assert [(e["service"], e["code"]) for e in account["errors"]] == [("sns", "ExecutorError")]
+    assert buckets(account) == [f"bucket-{org.members[0]}"]
+    lost = snap["organization_scan"]["accounts"][org.members[1]]
+    assert (lost["outcome"], lost["code"]) == ("not_assessed", "ExecutorError")

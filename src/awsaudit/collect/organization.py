@@ -285,7 +285,7 @@ class _Scan:
         per_account = max(1, org.account_concurrency)
         self.in_flight = org.accounts_in_flight or max(2, 2 * math.ceil(options.concurrency / per_account))
         self.progress = OrgProgress()
-        self.futures: dict[Future[Any], _Account] = {}
+        self.futures: dict[Future[Any], tuple[_Account, CollectTask | None]] = {}
         self.active: list[_Account] = []
 
     def source_for(self, account: str) -> CredentialSource:
@@ -309,7 +309,7 @@ class _Scan:
         acct = _Account(account_id, self.source_for(account_id))
         task = PrepareTask(account_id, self.partition, acct.source, self.task_options, self.home,
                            tuple(self.options.regions))
-        self.futures[executor.submit(prepare_account, task)] = acct
+        self.futures[executor.submit(prepare_account, task)] = (acct, None)
         acct.running = 1
         self.active.append(acct)
 
@@ -319,17 +319,23 @@ class _Scan:
             while (acct.waiting and acct.running < self.org.account_concurrency
                    and len(self.futures) < self.options.concurrency):
                 task = acct.waiting.popleft()
-                self.futures[executor.submit(run_task, task)] = acct
+                self.futures[executor.submit(run_task, task)] = (acct, task)
                 acct.running += 1
 
     def _collect(self, future: Future[Any]) -> None:
-        acct = self.futures.pop(future)
+        acct, task = self.futures.pop(future)
         acct.running -= 1
         try:
             result = future.result()
         except Exception as exc:  # noqa: BLE001 - a lost worker or an unpicklable answer: recorded
-            result = exc
-        if acct.doc is None:
+            if task is not None:  # the task's service stays absent there: its checks are UNKNOWN
+                result = TaskResult(task, {"_errors": {"*": "ExecutorError"}}, [{
+                    "service": task.service, "region": task.region or task.home_region, "operation": "*",
+                    "resource": task.account, "code": "ExecutorError",
+                    "message": f"{type(exc).__name__}: {exc}"}])
+            else:
+                result = exc
+        if task is None:
             self._prepared(acct, result)
         else:
             self._merged(acct, result)
@@ -350,14 +356,9 @@ class _Scan:
         if not tasks:
             self._finish(acct, {"outcome": ASSESSED})
 
-    def _merged(self, acct: _Account, result: TaskResult | Exception) -> None:
+    def _merged(self, acct: _Account, result: TaskResult) -> None:
         assert acct.doc is not None  # set by _prepared before any task is sent
-        if isinstance(result, Exception):  # which task is unknown here: the account is partial
-            acct.doc["errors"].append({
-                "service": "*", "region": "*", "operation": "*", "resource": acct.id,
-                "code": "ExecutorError", "message": f"{type(result).__name__}: {result}"})
-        else:
-            merge(acct.doc, result)
+        merge(acct.doc, result)
         acct.done += 1
         self.progress.tasks_done += 1
         if self.options.progress:
