@@ -508,7 +508,9 @@ def demo(drift: bool, **options: Any) -> None:
         sys.exit(_demo_drift(choices))
     with progress_bar(choices.quiet) as progress:
         snap = collect_demo(progress=progress)
-    sys.exit(finish(snap, "demo (simulated with moto)", "demo", choices))
+    code = finish(snap, "demo (simulated with moto)", "demo", choices)
+    organization_outcome(snap, choices.quiet)  # said, not gating: the demo shows a missing role
+    sys.exit(code)
 
 
 def _demo_drift(choices: AuditChoices) -> int:
