@@ -150,10 +150,14 @@ def local_cluster(endpoint: str, region: str, workers: int, threads: int) -> Ite
 
 
 def _worker_stats() -> dict[str, float]:
-    """Run on each Dask worker: its peak RSS (MiB) and CPU seconds so far."""
-    from benchmarks.scan_worker import _peak_rss_mb  # noqa: PLC0415
+    """Run on each Dask worker: its peak RSS (MiB), its RSS now (after a collection), CPU seconds."""
+    import gc  # noqa: PLC0415
 
-    return {"rss_peak_mb": _peak_rss_mb(), "cpu_seconds": time.process_time()}
+    from benchmarks.scan_worker import _current_rss_mb, _peak_rss_mb  # noqa: PLC0415
+
+    gc.collect()
+    return {"rss_peak_mb": _peak_rss_mb(), "rss_now_mb": _current_rss_mb(),
+            "cpu_seconds": time.process_time()}
 
 
 def bench(args: argparse.Namespace, log: Any = print) -> list[dict[str, Any]]:
@@ -219,6 +223,7 @@ def _one(server: Server, cluster: Any, executor: str, accounts: list[str], regio
         figures["dask_workers"] = args.dask_workers
         figures["dask_threads"] = args.dask_threads
         figures["worker_rss_peak_mb"] = round(max(a["rss_peak_mb"] for a in after.values()), 1)
+        figures["worker_rss_after_mb"] = round(max(a["rss_now_mb"] for a in after.values()), 1)
         figures["worker_cpu_seconds"] = round(sum(after[w]["cpu_seconds"] - before[w]["cpu_seconds"]
                                                   for w in after), 1)
     return figures
@@ -271,8 +276,8 @@ def render(f: dict[str, Any]) -> str:
         f"accounts kept in memory: {f['accounts_in_memory']}",
     ]
     if f["executor"] == "dask":
-        lines.append(f"workers: peak RSS {f['worker_rss_peak_mb']} MiB, "
-                     f"CPU {f['worker_cpu_seconds']} s in all")
+        lines.append(f"workers (one cluster for every run): peak RSS {f['worker_rss_peak_mb']} MiB, "
+                     f"{f['worker_rss_after_mb']} MiB after the run; CPU {f['worker_cpu_seconds']} s in all")
     return "\n".join(lines)
 
 

@@ -280,7 +280,7 @@ class _Scan:
         self.base, self.options, self.org = base, options, org
         self.partition, self.caller, self.home = partition, caller, home
         self.collectors, self.coverage, self.writer, self.snap = collectors, coverage, writer, snap
-        self.task_options = dataclasses.replace(options.task_options(),
+        self.task_options = dataclasses.replace(options.task_options(), share_clients=False,
                                                 account_concurrency=org.account_concurrency)
         per_account = max(1, org.account_concurrency)
         self.in_flight = org.accounts_in_flight or max(2, 2 * math.ceil(options.concurrency / per_account))

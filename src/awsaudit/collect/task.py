@@ -141,6 +141,11 @@ class TaskOptions:
     read_timeout: float = 60
     account_concurrency: int = 0
     """API calls in flight per account in one process (0: no bound); see account_gate."""
+    share_clients: bool = True
+    """Keep the task's clients for the account's next tasks in this process. An Organization
+    scan turns it off: its accounts come and go, each (service, region) client serves one task of
+    an account anyway, and a worker holding every account's clients (~0.5 MiB each, a few hundred
+    per account) would grow by tens of MiB per account."""
 
     def botocore_config(self) -> Config:
         return Config(
@@ -365,7 +370,9 @@ def task_context(task: CollectTask) -> Context:
     """A Context for the task: its own error list, the process's shared clients for its source."""
     session = task.credentials.session()
     with _LOCK:
-        clients = _CLIENTS.setdefault((task.credentials, task.account, task.options), {})
+        clients: dict[tuple[str, str], Any] = (
+            _CLIENTS.setdefault((task.credentials, task.account, task.options), {})
+            if task.options.share_clients else {})
         config = _CONFIGS.setdefault(task.options, task.options.botocore_config())
     return Context(
         session,
