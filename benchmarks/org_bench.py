@@ -213,12 +213,16 @@ def _one(server: Server, cluster: Any, executor: str, accounts: list[str], regio
     counts = server.counts()
     server.latency(0)
     calls = sum(r["calls"] for r in counts["counts"])
+    by_service: dict[str, int] = {}
+    for row in counts["counts"]:
+        by_service[row["service"]] = by_service.get(row["service"], 0) + row["calls"]
     figures: dict[str, Any] = {
         "executor": executor, "accounts": len(accounts), "regions": len(regions),
         "latency_ms": args.latency_ms, "concurrency": concurrency,
         "account_concurrency": args.account_concurrency,
         "max_attempts": args.max_attempts, "source": source_version(), **scan,
         "calls": calls, "calls_per_account": round(calls / len(accounts), 1),
+        "calls_by_service": dict(sorted(by_service.items())),
         "server_cpu_seconds": round(counts["cpu_seconds"], 1),
         "accounts_per_minute": round(len(accounts) / scan["wall_seconds"] * 60, 1),
     }
@@ -233,8 +237,23 @@ def _one(server: Server, cluster: Any, executor: str, accounts: list[str], regio
     return figures
 
 
+GLOBAL_SERVICES = frozenset({"iam", "s3", "s3control", "organizations", "budgets", "account", "sts"})
+"""Called once per account whatever the regions (global collectors, reaching the account)."""
+
+
+def calls_per_account(run: dict[str, Any], regions: int | None) -> float:
+    """The run's calls per account, or what they would be at `regions` regions: the global part
+    as measured, the regional part per region times `regions`."""
+    by_service = run.get("calls_by_service")
+    if regions is None or not by_service:
+        return float(run["calls_per_account"])
+    global_calls = sum(n for service, n in by_service.items() if service in GLOBAL_SERVICES)
+    regional = run["calls"] - global_calls
+    return (global_calls + regional / run["regions"] * regions) / run["accounts"]
+
+
 def extrapolate(run: dict[str, Any], accounts: int = 1000, workers: int = 8, threads: int = 16,
-                latency_ms: float = 50.0) -> dict[str, Any]:
+                latency_ms: float = 50.0, regions: int | None = None) -> dict[str, Any]:
     """Minutes for `accounts` accounts on `workers` worker processes of `threads` threads each.
 
     Calls per account and the scanner's CPU per call are this run's (on Dask, the workers' CPU;
@@ -244,7 +263,7 @@ def extrapolate(run: dict[str, Any], accounts: int = 1000, workers: int = 8, thr
     process alongside. AWS is assumed to answer at the latency (no throttling: at most
     account_concurrency calls per account in flight).
     """
-    calls = run["calls_per_account"] * accounts
+    calls = calls_per_account(run, regions) * accounts
     worker_cpu = run.get("worker_cpu_seconds", run["cpu_seconds"])
     cpu_per_call = worker_cpu / run["calls"]
     latency = latency_ms / 1000
@@ -254,6 +273,7 @@ def extrapolate(run: dict[str, Any], accounts: int = 1000, workers: int = 8, thr
     minutes = max(collect_seconds, coordinator_seconds) / 60
     return {
         "accounts": accounts, "workers": workers, "threads_per_worker": threads, "latency_ms": latency_ms,
+        "regions": regions or run["regions"],
         "calls": round(calls), "cpu_ms_per_call": round(cpu_per_call * 1000, 2),
         "calls_per_second": round(per_worker * workers), "collect_minutes": round(collect_seconds / 60, 1),
         "coordinator_minutes": round(coordinator_seconds / 60, 1), "minutes": round(minutes, 1),
@@ -287,7 +307,8 @@ def render(f: dict[str, Any]) -> str:
 
 def render_extrapolation(e: dict[str, Any], basis: dict[str, Any]) -> str:
     return (f"extrapolated from {basis['executor']} at {basis['accounts']} accounts: {e['accounts']} "
-            f"accounts on {e['workers']} workers x {e['threads_per_worker']} threads "
+            f"accounts ({e['regions']} regions) on {e['workers']} workers "
+            f"x {e['threads_per_worker']} threads "
             f"at {e['latency_ms']:g} ms: {e['calls']} calls, {e['cpu_ms_per_call']} ms CPU per call, "
             f"{e['calls_per_second']} calls/s -> "
             f"collect {e['collect_minutes']} min, coordinator {e['coordinator_minutes']} min: "
@@ -318,9 +339,10 @@ def main(argv: list[str] | None = None) -> int:
     largest = {r["executor"]: r for r in results if r["accounts"] == max(args.accounts)}
     extrapolations = []
     for basis in largest.values():
-        e = extrapolate(basis)
-        extrapolations.append({"basis": basis["executor"], **e})
-        print(render_extrapolation(e, basis), flush=True)
+        for regions in (None, 17):  # as measured, and every commercial region enabled by default
+            e = extrapolate(basis, regions=regions)
+            extrapolations.append({"basis": basis["executor"], **e})
+            print(render_extrapolation(e, basis), flush=True)
     if args.json:
         args.json.write_text(json.dumps({"runs": results, "extrapolations": extrapolations}, indent=1))
     return 0
