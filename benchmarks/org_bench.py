@@ -139,13 +139,15 @@ def scan_in_subprocess(job: dict[str, Any]) -> dict[str, Any]:
 @contextmanager
 def local_cluster(endpoint: str, region: str, workers: int, threads: int) -> Iterator[Any]:
     """A LocalCluster of worker processes that inherit the server's endpoint and fake credentials."""
-    from distributed import Client, LocalCluster  # noqa: PLC0415 - the [dask] extra
+    import dask  # noqa: PLC0415 - the [dask] extra
+    from distributed import Client, LocalCluster  # noqa: PLC0415
 
     os.environ.update(_environment(endpoint, region))
     # Dask's statistical profiler samples every worker thread's stack each 10 ms and keeps an
     # hour of call trees: ~1.5 MiB per account scanned here, which is the profiler's, not the
     # scan's (docs/organizations.md). Off, as for a long scan.
-    os.environ["DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED"] = "False"
+    # Set in this process's configuration: the nannies hand it to the workers they start.
+    dask.config.set({"distributed.worker.profile.enabled": False})
     for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         os.environ.pop(key, None)
     with LocalCluster(processes=True, n_workers=workers, threads_per_worker=threads,
@@ -295,7 +297,7 @@ def render(f: dict[str, Any]) -> str:
         f"moto server CPU {f['server_cpu_seconds']} s",
         f"coordinator: CPU {f['cpu_seconds']:.1f} s, RSS after imports {f['rss_after_imports_mb']:.1f} MiB, "
         f"peak {f['rss_peak_mb']:.1f} MiB; RSS as accounts completed: "
-        + ", ".join(f"{d} -> {rss} MiB" for d, _, rss in marks),
+        + ", ".join(f"{d} -> {rss} MiB ({objects} objects)" for d, _, rss, objects in marks),
         f"snapshot {f['snapshot_bytes'] / 2**20:.1f} MiB on disk; "
         f"accounts kept in memory: {f['accounts_in_memory']}",
     ]

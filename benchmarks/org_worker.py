@@ -12,6 +12,7 @@ RSS after imports, at peak, and after each account completed, and the accounts' 
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -38,13 +39,14 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
 
     limit_malloc_arenas()
     rss_ready = _current_rss_mb()
-    samples: list[tuple[int, float, float]] = []  # (accounts done, seconds, RSS MiB)
+    samples: list[tuple[int, float, float, int]] = []  # (accounts done, seconds, RSS MiB, objects)
     last = [-1]
 
     def progress(_what: str, done: int, _total: int) -> None:
         if done != last[0]:
             last[0] = done
-            samples.append((done, round(time.perf_counter() - started, 2), round(_current_rss_mb(), 1)))
+            samples.append((done, round(time.perf_counter() - started, 2), round(_current_rss_mb(), 1),
+                            len(gc.get_objects())))
 
     spec = f"dask://{job['dask']}" if job.get("dask") else "threads"
     path = Path(job["snapshot"])
