@@ -360,3 +360,23 @@ def test_a_lost_task_is_recorded_and_the_rest_collected(org: Org) -> None:
     assert buckets(account) == [f"bucket-{org.members[0]}"]
     lost = snap["organization_scan"]["accounts"][org.members[1]]
     assert (lost["outcome"], lost["code"]) == ("not_assessed", "ExecutorError")
+
+
+def test_scan_resume_of_a_folder_carries_on_in_it(
+    org: Org, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    first = CliRunner().invoke(main, ["collect", "--organization", "--region", REGION, "--service", "sns",
+                                      "-q", "-o", str(out / "snapshot.json.gz")])
+    assert first.exit_code == 3, first.output  # the member whose role is missing
+    counting = Counting(monkeypatch)
+    again = CliRunner().invoke(main, ["scan", "--organization", "--region", REGION, "--service", "sns",
+                                      "--resume", str(out), "--no-history", "-q", "--output-formats", "json"])
+    assert again.exit_code == 3, again.output  # still missing: tried again, denied again
+    assert counting.tasks == Counter()  # every other account was taken from the folder's snapshot
+    resumed = snapshot.load(out / "snapshot.json.gz")
+    assert sorted(resumed["accounts"]) == org.scanned
+    assert (out / "findings.json").exists()
+    coverage = resumed["organization_scan"]["accounts"]
+    assert all(coverage[a].get("resumed") for a in org.scanned)
+    assert coverage[org.missing_role]["outcome"] == "not_assessed"
