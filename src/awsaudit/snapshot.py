@@ -11,6 +11,10 @@ reason}}`. An organization scan that dies keeps every account it finished; a rea
 needs more memory than the largest account. A file without the end record loads as
 incomplete; a truncated last member is dropped with a warning.
 
+An Organization scan adds `organization_scan` (collect/organization.py): the header holds every
+account's planned outcome, the end record each one's final outcome; `organization_scan()`
+merges them (load() puts the result in the document).
+
 Schema 1 (one gzip'd JSON document) still loads, through MIGRATIONS; a newer schema is
 refused with one readable line.
 """
