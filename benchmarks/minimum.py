@@ -107,6 +107,7 @@ COSTS: dict[str, Cost | tuple[Cost, ...]] = {
     "s3:GetBucketVersioning": each("s3", "GetBucketVersioning", "buckets"),
     "s3:GetBucketLogging": each("s3", "GetBucketLogging", "buckets"),
     "s3:GetBucketOwnershipControls": each("s3", "GetBucketOwnershipControls", "buckets"),
+    "s3:GetBucketTagging": each("s3", "GetBucketTagging", "buckets"),
     "s3:GetAccountPublicAccessBlock": once("s3control", "GetPublicAccessBlock"),
     # --- EC2 / VPC (regional)
     "ec2:DescribeSecurityGroups": _ec2("DescribeSecurityGroups", "security_groups"),
@@ -140,6 +141,7 @@ COSTS: dict[str, Cost | tuple[Cost, ...]] = {
     "config:DescribeConfigurationRecorders": once("config", "DescribeConfigurationRecorders"),
     "config:DescribeConfigurationRecorderStatus": once("config", "DescribeConfigurationRecorderStatus"),
     "config:DescribeDeliveryChannels": once("config", "DescribeDeliveryChannels"),
+    "config:DescribeConfigurationAggregators": once("config", "DescribeConfigurationAggregators"),
     "config:DescribeDeliveryChannelStatus": once("config", "DescribeDeliveryChannelStatus"),
     "securityhub:DescribeHub": once("securityhub", "DescribeHub"),
     "securityhub:GetEnabledStandards": Cost("securityhub", "GetEnabledStandards",

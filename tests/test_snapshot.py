@@ -145,14 +145,21 @@ FIXTURE = Path(__file__).parent / "fixtures" / "snapshot-schema1.json.gz"
 """Produced at commit dafad98 (schema 1) by `collect_demo()` (the demo's three regions) and
 `snapshot.save(snap, FIXTURE)`; 37 KB."""
 
-SCHEMA1_STATUS_COUNTS = {"FAIL": 159, "MANUAL": 6, "PASS": 266, "UNKNOWN": 17}
+SCHEMA1_STATUS_COUNTS = {"FAIL": 165, "MANUAL": 6, "PASS": 274, "UNKNOWN": 21}
 """`Counter(f.status for f in evaluate(snapshot.load(FIXTURE)))`: with the code of dafad98 it was
 FAIL 140; the 16 more FAILs are the per-offender findings added since (each workload in the
 management account, each public resource policy, each region without Macie), every account-wide
 verdict unchanged; 2 more are the member accounts without a guardrail, each its own finding
 (581a983); and NET-5 now holds database ports to the company ranges too: the billing group's
 MySQL open to 0.0.0.0/0 turns one PASS into a FAIL. NET-4's vpc_default_deny adds one PASS per
-VPC (6): in that fixture no interface has a public address, so the internet reaches nothing."""
+VPC (6): in that fixture no interface has a public address, so the internet reaches nothing.
+Issue 10 (judge by effect): privilege escalation on the policy adds 12 managed-policy findings
+(PowerUserAccess FAILs: its non-IAM actions take over EC2 instances running an administrator
+role; 11 PASS) and 2 inline FAILs (svc-ops-automation's PassRole + RunInstances, and its summary);
+the fixture's SNS topics carry no attributes (collected since), so 3 alarm PASSes and 1 FAIL whose
+topic policy and confirmed count cannot be read become UNKNOWN.
+ACCT-3's budgets_member_accounts_budgeted adds 4 FAILs: the management account keeps no budget on
+any of its 3 member accounts (a summary and one finding per member account)."""
 
 
 def test_a_schema_1_file_loads_migrates_and_evaluates_as_before() -> None:

@@ -176,6 +176,12 @@ CASES = [
     Case(iam_resource_policies_no_public_principal, Status.FAIL, "sns-topic-public",
          account_with(sns={"topics": [{"_arn": "arn:aws:sns:eu-west-1:123456789012:alerts",
                                        "Policy": doc(statement({"AWS": "*"}, "sns:Publish"))}]})),
+    Case(iam_resource_policies_no_public_principal, Status.FAIL, "sns-topic-public-in-its-attributes",
+         account_with(sns={"topics": [{"_arn": "arn:aws:sns:eu-west-1:123456789012:alerts", "Attributes": {
+             "Policy": json.dumps(doc(statement({"AWS": "*"}, "sns:Publish")))}}]})),
+    # A topic listed without its attributes: its policy was not read (older snapshot), never "no policy".
+    Case(iam_resource_policies_no_public_principal, Status.UNKNOWN, "sns-topic-attributes-not-collected",
+         account_with(bucket("a", PRIVATE), sns={"topics": [{"_arn": "arn:aws:sns:eu-west-1:1:alerts"}]})),
     Case(iam_resource_policies_no_public_principal, Status.UNKNOWN, "policy-denied",
          account_with(bucket("a", PRIVATE), DENIED_BUCKET)),
     Case(iam_resource_policies_no_public_principal, Status.UNKNOWN, "buckets-denied",

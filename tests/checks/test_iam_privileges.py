@@ -20,7 +20,7 @@ from awsaudit.checks.iam.privileges import (
     iam_user_not_admin,
     iam_user_separation_of_duties,
 )
-from awsaudit.model import Status
+from awsaudit.model import Severity, Status
 from awsaudit.settings import Settings
 from tests.checks.cases import Case
 
@@ -163,7 +163,7 @@ CASES = [
     Case(iam_policy_no_admin_privileges, Status.PASS, "scoped", managed(CUSTOM_ARN, READ_DOC)),
     Case(iam_policy_no_admin_privileges, Status.PASS, "notaction-iam-is-not-everything",
          managed(CUSTOM_ARN, doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}))),
-    Case(iam_policy_no_admin_privileges, Status.PASS, "admin-but-unattached", managed(CUSTOM_ARN,
+    Case(iam_policy_no_admin_privileges, Status.FAIL, "admin-but-unattached", managed(CUSTOM_ARN,
          ADMIN_DOC, 0)),
     Case(iam_policy_no_admin_privileges, Status.PASS, "admin-minus-deny",
          managed(CUSTOM_ARN, doc(allow("*"), {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}))),
@@ -232,6 +232,15 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_case(case: Case) -> None:
     assert case.run() is case.expected
+
+
+def test_an_unattached_admin_policy_fails_at_low_severity() -> None:
+    """Dormant, one attach away: never a PASS for a policy allowing * on *."""
+    outcome = iam_policy_no_admin_privileges.evaluate(managed(CUSTOM_ARN, ADMIN_DOC, 0))
+    assert outcome.status is Status.FAIL and outcome.severity is Severity.LOW
+    assert "not attached" in outcome.message
+    attached = iam_policy_no_admin_privileges.evaluate(managed(CUSTOM_ARN, ADMIN_DOC, 1))
+    assert attached.status is Status.FAIL and attached.severity is None  # the check's own: high
 
 
 def test_escalation_finding_names_the_path_and_permissions() -> None:

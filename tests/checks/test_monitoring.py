@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -78,13 +79,30 @@ def account(*, trails: list[Json] | None = None, filters: list[Json] | None = No
             alarms: list[Json] | None = None, topics: tuple[str, ...] = (TOPIC,),
             subscriptions: list[Json] | None = None) -> Json:
     """A one-region account whose chain is complete for IAM policy changes unless told otherwise."""
+    subscriptions = [subscription()] if subscriptions is None else subscriptions
     return {"account_id": ACCOUNT_ID, "regions": {HOME: {
         "cloudtrail": {"trails": [trail()] if trails is None else trails},
         "logs": {"metric_filters": [metric_filter()] if filters is None else filters},
         "cloudwatch": {"alarms": [alarm()] if alarms is None else alarms},
-        "sns": {"topics": [{"TopicArn": t} for t in topics],
-                "subscriptions": [subscription()] if subscriptions is None else subscriptions},
+        "sns": {"topics": [topic_entry(t, subscriptions) for t in topics], "subscriptions": subscriptions},
     }}}
+
+
+def default_topic_policy(topic: str) -> str:
+    """The policy SNS gives a new topic: the owner account may do everything (AWS:SourceOwner)."""
+    return json.dumps({"Version": "2008-10-17", "Id": "__default_policy_ID", "Statement": [{
+        "Sid": "__default_statement_ID", "Effect": "Allow", "Principal": {"AWS": "*"},
+        "Action": ["SNS:Publish", "SNS:Subscribe", "SNS:GetTopicAttributes"], "Resource": topic,
+        "Condition": {"StringEquals": {"AWS:SourceOwner": ACCOUNT_ID}}}]})
+
+
+def topic_entry(topic: str, subscriptions: list[Json], policy: str | None = None) -> Json:
+    """A topic as the collector stores it: GetTopicAttributes' map, consistent with the subscriptions."""
+    confirmed = sum(1 for s in subscriptions
+                    if s["TopicArn"] == topic and s["SubscriptionArn"].startswith("arn:"))
+    return {"TopicArn": topic, "Attributes": {
+        "TopicArn": topic, "Policy": policy or default_topic_policy(topic), "Owner": ACCOUNT_ID,
+        "SubscriptionsConfirmed": str(confirmed), "SubscriptionsPending": "0"}}
 
 
 def with_region(doc: Json, region: str, services: Json) -> Json:
@@ -110,6 +128,19 @@ def for_control(control: mon.AlarmControl, pattern: str | None = None) -> Json:
 
 def case(check: Check, status: Status, name: str, doc: Json) -> Case:
     return Case(check, status, name, doc, doc)
+
+
+WRITE_ONLY = trail(EventSelectors=[{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}])
+DENY_CLOUDWATCH = json.dumps({"Version": "2012-10-17", "Statement": [
+    json.loads(default_topic_policy(TOPIC))["Statement"][0],
+    {"Sid": "OnlyOurApps", "Effect": "Deny", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+     "Action": "sns:Publish", "Resource": TOPIC}]})
+
+
+def with_topic(entry: Json, subscriptions: list[Json]) -> Json:
+    doc = account()
+    doc["regions"][HOME]["sns"] = {"topics": [entry], "subscriptions": subscriptions}
+    return doc
 
 
 MISSING_DETACH = IAM_REFERENCE.replace(" || ($.eventName = DetachGroupPolicy)", "")
@@ -151,8 +182,24 @@ CASES = [
     case(IAM, Status.FAIL, "no-trail", account(trails=[])),
     case(IAM, Status.FAIL, "single-region-trail-only", account(trails=[trail(IsMultiRegionTrail=False)])),
     case(IAM, Status.FAIL, "trail-not-logging", account(trails=[trail(Status={"IsLogging": False})])),
-    case(IAM, Status.FAIL, "trail-write-only", account(trails=[trail(EventSelectors=[
-        {"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}])])),
+    case(IAM, Status.PASS, "trail-write-only-suffices-for-change-events", account(trails=[WRITE_ONLY])),
+    case(IAM, Status.FAIL, "trail-read-only", account(trails=[trail(EventSelectors=[
+        {"ReadWriteType": "ReadOnly", "IncludeManagementEvents": True}])])),
+    case(mon.cloudwatch_alarm_unauthorized_api_calls, Status.FAIL, "trail-write-only-blinds-unauthorized",
+         {**(w := for_control(mon.UNAUTHORIZED_API_CALLS)), "regions": {HOME: {
+             **w["regions"][HOME], "cloudtrail": {"trails": [WRITE_ONLY]}}}}),
+    case(IAM, Status.FAIL, "topic-policy-denies-cloudwatch", account(topics=())
+         | {"regions": {HOME: {**account()["regions"][HOME], "sns": {
+             "topics": [topic_entry(TOPIC, [subscription()], DENY_CLOUDWATCH)],
+             "subscriptions": [subscription()]}}}}),
+    case(IAM, Status.PASS, "cross-account-subscriber-counted-by-the-topic", with_topic(
+        {**topic_entry(TOPIC, []), "Attributes": {**topic_entry(TOPIC, [])["Attributes"],
+                                                    "SubscriptionsConfirmed": "1"}}, [])),
+    case(IAM, Status.UNKNOWN, "topic-attributes-denied", with_topic(
+        {"TopicArn": TOPIC, "_errors": {"Attributes": "AccessDenied"}}, [subscription()])),
+    # No listed subscriber, but the topic's own count (cross-account subscribers) is unreadable.
+    case(IAM, Status.UNKNOWN, "no-listed-subscriber-attributes-denied", with_topic(
+        {"TopicArn": TOPIC, "_errors": {"Attributes": "AccessDenied"}}, [])),
     case(IAM, Status.FAIL, "trail-not-to-cloudwatch",
          account(trails=[trail(CloudWatchLogsLogGroupArn=DROP)])),
     case(IAM, Status.FAIL, "trail-delivery-error", account(trails=[trail(Status={
@@ -231,7 +278,8 @@ def message(doc: Json, check: Check = IAM) -> str:
 
 
 @pytest.mark.parametrize(("doc", "expected"), [
-    (account(trails=[]), "No multi-region trail that logs all management events delivers to CloudWatch Logs"),
+    (account(trails=[]),
+     "No multi-region trail that logs write management events delivers to CloudWatch Logs"),
     (account(filters=[]), f"Log group {GROUP} (trail org-trail) has no metric filter"),
     (account(filters=[metric_filter(MISSING_DETACH)]),
      "No metric filter on log group acme-cloudtrail catches IAM policy changes: the closest, "
@@ -270,8 +318,10 @@ def test_the_furthest_link_is_reported() -> None:
 def test_pass_evidence_shows_the_whole_chain() -> None:
     outcome = IAM.evaluate(account(), account())
     assert outcome.message == (
-        "Metric filter iam-policy-changes on log group acme-cloudtrail catches IAM policy changes; "
+        "Metric filter iam-policy-changes on log group acme-cloudtrail catches IAM policy changes "
+        "(write management events, which trail org-trail records); "
         "alarm iam-policy-changes notifies SNS topic acme-security-alerts (1 confirmed subscription(s))")
+    assert outcome.evidence["event_class"]["needs"] == ["write"]
     evidence = outcome.evidence
     assert evidence["trails"] == ["org-trail"]
     assert evidence["log_group"] == GROUP_ARN
@@ -303,8 +353,48 @@ def test_unknown_names_the_gap() -> None:
 def test_topic_in_another_region_is_followed() -> None:
     topic = TOPIC.replace(HOME, OTHER)
     doc = with_region(account(alarms=[alarm(actions=(topic,))], topics=()), OTHER, {
-        "sns": {"topics": [{"TopicArn": topic}], "subscriptions": [subscription(topic)]}})
+        "sns": {"topics": [topic_entry(topic, [subscription(topic)])],
+                "subscriptions": [subscription(topic)]}})
     assert IAM.evaluate(doc, doc).status is Status.PASS
+
+
+def test_unauthorized_calls_need_read_events_and_say_so() -> None:
+    doc = for_control(mon.UNAUTHORIZED_API_CALLS)
+    doc["regions"][HOME]["cloudtrail"]["trails"] = [WRITE_ONLY]
+    outcome = mon.cloudwatch_alarm_unauthorized_api_calls.evaluate(doc, doc)
+    assert "read and write management events" in outcome.message
+    [seen] = outcome.evidence["trails"]
+    assert "the read events the alarm is about never reach it" in seen["problem"]
+    assert outcome.evidence["event_class"]["events"]["read"] == ["GetSecretValue", "ListUsers"]
+
+
+@pytest.mark.parametrize("control", CONTROLS, ids=lambda c: c.metric)
+def test_each_alarm_event_class_follows_cloudtrail(control: mon.AlarmControl) -> None:
+    """Change and sign-in alarms catch write events; unauthorized calls and root activity reads too."""
+    both = {"UnauthorizedAPICalls", "RootAccountUsage"}
+    assert control.event_classes == ({"read", "write"} if control.metric in both else {"write"})
+
+
+def test_a_trail_excluding_kms_events_blinds_only_the_key_deletion_alarm() -> None:
+    no_kms = trail(EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True,
+                                    "ExcludeManagementEventSources": ["kms.amazonaws.com"]}])
+    doc = for_control(mon.CMK_DISABLE_OR_DELETION)
+    doc["regions"][HOME]["cloudtrail"]["trails"] = [no_kms]
+    outcome = mon.cloudwatch_alarm_cmk_disable_or_deletion.evaluate(doc, doc)
+    assert outcome.status is Status.FAIL
+    assert "excludes kms.amazonaws.com management events" in outcome.evidence["trails"][0]["problem"]
+    assert IAM.evaluate(account(trails=[no_kms]), account(trails=[no_kms])).status is Status.PASS
+    advanced = trail(EventSelectors=[], AdvancedEventSelectors=[{"FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Management"]},
+        {"Field": "eventSource", "NotEquals": ["kms.amazonaws.com"]}]}])
+    doc["regions"][HOME]["cloudtrail"]["trails"] = [advanced]
+    assert mon.cloudwatch_alarm_cmk_disable_or_deletion.evaluate(doc, doc).status is Status.FAIL
+
+
+def test_a_topic_policy_denying_cloudwatch_is_named() -> None:
+    doc = with_topic(topic_entry(TOPIC, [subscription()], DENY_CLOUDWATCH), [subscription()])
+    outcome = IAM.evaluate(doc, doc)
+    assert "denies CloudWatch sns:Publish" in outcome.message and "OnlyOurApps" in outcome.message
 
 
 def test_log4_messages() -> None:

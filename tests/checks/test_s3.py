@@ -135,7 +135,7 @@ CASES = [
          {"_errors": {"PublicAccessBlock": "AccessDenied"}}),
     Case(s3_bucket_public_access_block, Status.UNKNOWN, "account-unknown",
          {"PublicAccessBlock": None, "_errors": {"EffectivePublicAccessBlock": "account: AccessDenied"}}),
-    # s3_bucket_denies_unencrypted_uploads (S3-1, second half)
+    # s3_bucket_denies_unencrypted_uploads (hardening beyond S3-1)
     Case(s3_bucket_denies_unencrypted_uploads, Status.PASS, "sse-s3-default", upload(SSE_S3)),
     Case(s3_bucket_denies_unencrypted_uploads, Status.PASS, "kms-default-kms-only-policy",
          upload(SSE_KMS, deny_put({"StringNotEquals": {HEADER: "aws:kms"}}))),
@@ -205,3 +205,14 @@ def test_bucket_block_and_upload_messages() -> None:
     outcome = s3_bucket_denies_unencrypted_uploads.evaluate(upload(SSE_KMS))
     assert "AES256 bypasses the key" in outcome.message
     assert outcome.evidence == {"DefaultEncryption": "aws:kms", "DenyStatements": []}
+
+
+@pytest.mark.parametrize("algorithm", ["AES256", "aws:kms", "aws:kms:dsse"])
+def test_s3_1_is_met_by_default_encryption_alone(algorithm: str) -> None:
+    """SSE-S3, SSE-KMS and DSSE-KMS all meet S3-1; the KMS-only upload policy is hardening outside it."""
+    from awsaudit.frameworks import control_checks, controls_by_check  # noqa: PLC0415
+
+    assert control_checks("baseline", "S3-1") == ["s3_bucket_default_encryption"]
+    assert "baseline" not in controls_by_check().get("s3_bucket_denies_unencrypted_uploads", {})
+    bucket = upload({"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": algorithm}}]})
+    assert s3_bucket_default_encryption.evaluate(bucket).status is Status.PASS

@@ -106,3 +106,28 @@ def test_collected_regions_evaluate_per_region(ctx: Context, session: boto3.Sess
 def test_actions() -> None:
     assert config.PRODUCES == ("region",)
     assert tuple(sorted(config.ACTIONS)) == config.ACTIONS
+
+
+def test_organization_aggregator_is_collected(ctx: Context, session: boto3.Session) -> None:
+    client = session.client("config", region_name=REGION)
+    client.put_configuration_aggregator(
+        ConfigurationAggregatorName="org",
+        OrganizationAggregationSource={"RoleArn": f"arn:aws:iam::{ACCOUNT}:role/config-org",
+                                       "AllAwsRegions": True})
+
+    region = config.collect(ctx)["region"]
+
+    (aggregator,) = region["ConfigurationAggregators"]
+    assert aggregator["ConfigurationAggregatorName"] == "org"
+    assert aggregator["OrganizationAggregationSource"]["AllAwsRegions"] is True
+    assert aggregator["_arn"] == aggregator["ConfigurationAggregatorArn"]
+
+
+def test_aggregators_denied_are_recorded(ctx: Context, deny: Callable[..., None]) -> None:
+    deny("DescribeConfigurationAggregators")
+
+    region = config.collect(ctx)["region"]
+
+    assert "ConfigurationAggregators" not in region
+    assert region["_errors"]["ConfigurationAggregators"] == "AccessDenied"
+    assert [e["operation"] for e in ctx.errors] == ["DescribeConfigurationAggregators"]

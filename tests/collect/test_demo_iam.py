@@ -16,6 +16,7 @@ from awsaudit.checks.iam import root_and_users as iam_checks
 from awsaudit.collect import ec2, iam, s3
 from awsaudit.collect._call import Context
 from awsaudit.demo import REGIONS
+from awsaudit.demo import account as demo_account
 from awsaudit.demo import iam as demo_iam
 from awsaudit.demo import network as demo_network
 from awsaudit.demo import s3 as demo_s3
@@ -27,10 +28,10 @@ ACCOUNT_LEVEL = {
     # Realistic for a small company that never looked: root MFA off (moto always reports 0) ...
     "iam_root_mfa_enabled": Status.FAIL,
     "iam_root_hardware_mfa": Status.FAIL,
-    # ... no root access key (from the account summary: moto's credential report has no root row) ...
+    # ... no root access key ...
     "iam_root_no_access_keys": Status.PASS,
-    # ... and therefore no way to tell when root was last used.
-    "iam_root_not_used_recently": Status.UNKNOWN,
+    # ... and root signed in nine days ago (the demo adds the <root_account> row moto lacks).
+    "iam_root_not_used_recently": Status.FAIL,
     # A password policy of 8 characters without reuse prevention.
     "iam_password_policy_strong": Status.FAIL,
     "iam_password_policy_min_length": Status.FAIL,
@@ -63,9 +64,12 @@ def test_demo_iam_gives_failures_and_passes(session: boto3.Session, ctx: Context
     assert time.monotonic() - started < 5
     demo_network.build(session, REGIONS[:1])  # the instances (CIS 2.16), in the home region only
     demo_s3.build(session, REGIONS)  # the bucket policies (CIS 2.21)
+    demo_account.simulate(session)  # root's credential-report row, as AWS gives it
 
     snapshot = _snapshot(ctx)
     assert not [e for e in ctx.errors if e["code"] != "MissingRow"]
+    root = snapshot["accounts"][ACCOUNT]["global"]["iam"]["account"]["RootCredentials"]
+    assert (root["mfa_active"], root["access_key_1_active"]) == ("false", "false")
     checks = [c for c in REGISTRY.values() if c.func.__module__ in MODULES]
     assert len(checks) == 18
     statuses: dict[str, set[Status]] = defaultdict(set)

@@ -248,3 +248,32 @@ def test_economy_region_from_listing_and_no_policy_status_without_policy(
     assert bucket["_region"] == REGION and bucket["Policy"] is None and bucket["PolicyStatus"] is None
     assert "GetBucketLocation" not in calls and "GetBucketPolicyStatus" not in calls
     assert "GetBucketPolicy" in calls
+
+
+def test_bucket_tags_let_a_tag_based_mute_match_a_bucket(ctx: Context, session: boto3.Session) -> None:
+    """GetBucketTagging is collected; NoSuchTagSet is "no tags", not an error; the mutelist matches."""
+    import datetime as dt  # noqa: PLC0415
+
+    from awsaudit.model import Finding, Objective, Severity  # noqa: PLC0415
+    from awsaudit.report.mutelist import account_tags, apply, parse  # noqa: PLC0415
+
+    client = make_bucket(session, "acme-sandbox-scratch", REGION)
+    client.put_bucket_tagging(Bucket="acme-sandbox-scratch",
+                              Tagging={"TagSet": [{"Key": "environment", "Value": "sandbox"}]})
+    make_bucket(session, "acme-untagged", REGION)
+
+    data = s3.collect(ctx)
+
+    buckets = by_name(data)
+    assert buckets["acme-sandbox-scratch"]["TagSet"] == [{"Key": "environment", "Value": "sandbox"}]
+    assert buckets["acme-untagged"]["TagSet"] is None  # NoSuchTagSet: no tags
+    assert not [e for e in ctx.errors if e["operation"] == "GetBucketTagging"]
+    tags = account_tags({"global": {"s3": data}})
+    assert tags["arn:aws:s3:::acme-untagged"] == {}
+    findings = [Finding("s3_bucket_mfa_delete_enabled", "t", Status.FAIL, Severity.LOW,
+                        Objective.INTEGRITY, "m", ACCOUNT, REGION, f"arn:aws:s3:::{name}")
+                for name in ("acme-sandbox-scratch", "acme-untagged")]
+    text = "mutes:\n  - check: 's3_*'\n    tags: {environment: sandbox}\n    reason: scratch space\n"
+    mutelist = parse(text, "mutes.yaml")
+    muted, _ = apply(mutelist, findings, tags, dt.date(2026, 5, 1))
+    assert [f.status for f in muted] == [Status.MUTED, Status.FAIL]

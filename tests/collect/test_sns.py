@@ -45,6 +45,8 @@ def test_pages_and_a_pending_subscription(ctx: Context) -> None:
     with Stubber(client) as stub:
         stub.add_response("list_topics", {"Topics": [{"TopicArn": topic}], "NextToken": "t2"})
         stub.add_response("list_topics", {"Topics": [{"TopicArn": other}]}, {"NextToken": "t2"})
+        for _ in (topic, other):  # one GetTopicAttributes per topic (same answer: order does not matter)
+            stub.add_response("get_topic_attributes", {"Attributes": {"SubscriptionsConfirmed": "1"}})
         stub.add_response("list_subscriptions", {"Subscriptions": [
             {"SubscriptionArn": "PendingConfirmation", "Owner": ACCOUNT, "Protocol": "email",
              "Endpoint": "oncall@acme.example", "TopicArn": topic}], "NextToken": "page-2"})
@@ -55,6 +57,8 @@ def test_pages_and_a_pending_subscription(ctx: Context) -> None:
         data = sns.collect(ctx)
 
     assert [t["TopicArn"] for t in data["topics"]] == [topic, other]
+    assert [t["Attributes"] for t in data["topics"]] == [{"SubscriptionsConfirmed": "1"}] * 2
+    assert ctx.errors == []
     pending, confirmed = data["subscriptions"]
     assert (pending["SubscriptionArn"], pending["_arn"]) == ("PendingConfirmation", topic)
     assert confirmed["_arn"] == f"{topic}:1b2c"
@@ -72,3 +76,28 @@ def test_denied_subscriptions_leave_only_that_collection_absent(ctx: Context, se
     assert data["_errors"] == {"subscriptions": "AccessDenied"}
     assert [(e["service"], e["operation"], e["code"]) for e in ctx.errors] == [
         ("sns", "ListSubscriptions", "AccessDenied")]
+
+
+def test_topic_attributes_give_the_policy_and_confirmed_count(ctx: Context, session: boto3.Session) -> None:
+    client = session.client("sns", region_name=REGION)
+    arn = client.create_topic(Name="acme-security-alerts")["TopicArn"]
+    policy = ('{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":{"Service":'
+              '"cloudwatch.amazonaws.com"},"Action":"sns:Publish","Resource":"' + arn + '"}]}')
+    client.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=policy)
+
+    (topic,) = sns.collect(ctx)["topics"]
+
+    assert '"cloudwatch.amazonaws.com"' in topic["Attributes"]["Policy"]
+    assert topic["Attributes"]["SubscriptionsConfirmed"] == "0"
+    assert ctx.errors == []
+
+
+def test_denied_topic_attributes_are_recorded_on_the_topic(ctx: Context, session: boto3.Session,
+                                                           deny: Callable[..., None]) -> None:
+    session.client("sns", region_name=REGION).create_topic(Name="acme-security-alerts")
+    deny("GetTopicAttributes")
+
+    (topic,) = sns.collect(ctx)["topics"]
+
+    assert "Attributes" not in topic and topic["_errors"] == {"Attributes": "AccessDenied"}
+    assert [(e["operation"], e["code"]) for e in ctx.errors] == [("GetTopicAttributes", "AccessDenied")]

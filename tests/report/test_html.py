@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from awsaudit.report import ScanResult
-from awsaudit.report.html import data_blob, script_json
+from awsaudit.report.html import data_blob, packed, script_json
 from tests.report.hostile import IMG, SAFE_BUCKET, SCRIPT
 
 
@@ -77,7 +77,25 @@ def test_hostile_text_only_inside_the_escaped_json(outputs: dict[str, Path], rep
     assert blob is not None and "<" not in blob.group(1)
     data = json.loads(blob.group(1))
     assert len(data["findings"]) == len(report.findings)
-    assert any(IMG in row[5] for row in data["findings"])
+    assert any(IMG in data["strings"][row[5]] for row in data["findings"])  # rows are packed
+
+
+def test_packed_rows_unpack_to_the_blob(report: ScanResult) -> None:
+    blob = data_blob(report)
+    page = packed(blob)
+    strings, values, mark = page["strings"], page["values"], page["account_mark"]
+
+    def evidence(index: int, account: str) -> object:
+        text = json.dumps(page["evidence"][index]).replace(json.dumps(mark)[1:-1], account)
+        return json.loads(text)
+
+    unpacked = [[r[0], *(strings[i] for i in r[1:6]), r[6], 0 if r[7] < 0 else values[r[7]], r[8]]
+                for r in page["findings"]]
+    assert [u[:6] + u[7:] for u in unpacked] == [r[:6] + r[7:] for r in blob["findings"]]
+    for row, original in zip(page["findings"], blob["findings"], strict=True):
+        if original[6] >= 0:
+            assert evidence(row[6], strings[row[3]]) == blob["evidence"][original[6]]
+    assert len(strings) == len(set(strings)) and len(strings) < 5 * len(blob["findings"])
 
 
 def test_script_json_escapes_everything_that_could_end_the_element() -> None:

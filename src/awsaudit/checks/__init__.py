@@ -7,7 +7,9 @@ import importlib
 import logging
 import pkgutil
 from collections.abc import Iterable, Iterator
+from typing import Literal
 
+from awsaudit.checks._org_context import OrgContext, context_of
 from awsaudit.checks._registry import ACCOUNT, REGISTRY, Check
 from awsaudit.checks._view import GLOBAL, AccountView
 from awsaudit.checks.derive import derive
@@ -75,14 +77,23 @@ def _run(check: Check, resource: Json, view: AccountView, settings: Settings) ->
         return [Outcome(Status.UNKNOWN, f"check error: {type(exc).__name__}: {exc}")], True
 
 
+FROM_SNAPSHOT: Literal["from-snapshot"] = "from-snapshot"
+"""evaluate()'s default: derive the organization context from the snapshot itself."""
+
+
 def evaluate(
-    snapshot: Json, checks: Iterable[Check] | None = None, settings: Settings = DEFAULTS
+    snapshot: Json, checks: Iterable[Check] | None = None, settings: Settings = DEFAULTS,
+    organization: OrgContext | Literal["from-snapshot"] | None = FROM_SNAPSHOT,
 ) -> list[Finding]:
     """Every check on every resource of every account; deterministic order.
 
     Derived fields (derive.py) are computed here, on the live and the reloaded snapshot
     alike, so both give the same findings; the input snapshot is not modified.
+    `organization`: the Organization's context (checks/_org_context.py); by default it is
+    derived from this snapshot's management-account shard, if it holds one. A caller that
+    evaluates shard by shard builds it once over every shard and passes it in.
     """
+    context = context_of(snapshot) if isinstance(organization, str) else organization
     snapshot = derive(snapshot)
     selected = sorted(checks if checks is not None else load_all().values(), key=lambda c: c.id)
     controls = controls_by_check()
@@ -90,7 +101,7 @@ def evaluate(
     now = snapshot_instant(snapshot)
     findings: list[Finding] = []
     for account_id, account in sorted(snapshot.get("accounts", {}).items()):
-        view = AccountView(account_id, account, partition, now)
+        view = AccountView(account_id, account, partition, now, context)
         findings.extend(evaluate_account(view, selected, settings, controls))
     return findings
 

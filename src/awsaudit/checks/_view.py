@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from awsaudit.checks._missing import Missing, reason
+from awsaudit.checks._org_context import OrgContext
 from awsaudit.model import Json
 
 GLOBAL = "global"
@@ -48,9 +49,13 @@ class AccountView:
     """One account document, indexed for checks; read-only."""
 
     def __init__(
-        self, account_id: str, doc: Json, partition: str = "aws", collected_at: dt.datetime | None = None
+        self, account_id: str, doc: Json, partition: str = "aws", collected_at: dt.datetime | None = None,
+        organization: OrgContext | None = None,
     ) -> None:
         self.id = account_id
+        self.organization = organization
+        """The Organization as its management account's shard describes it (None: that shard is
+        not in the snapshot); see checks/_org_context.py."""
         self.doc = doc if isinstance(doc, dict) else {}
         self.partition = partition
         self.collected_at = collected_at
@@ -60,14 +65,16 @@ class AccountView:
         self._arns: dict[str, Json] | None = None
 
     @classmethod
-    def of(cls, account: Json | AccountView, collected_at: dt.datetime | None = None) -> AccountView:
+    def of(cls, account: Json | AccountView, collected_at: dt.datetime | None = None,
+           organization: OrgContext | None = None) -> AccountView:
         """A view of a bare account document (tests and callers outside the engine)."""
         if isinstance(account, AccountView):
             return account
         doc = account if isinstance(account, dict) else {}
         arn = str(doc.get("_arn", ""))
         partition = arn.split(":")[1] if arn.count(":") > 2 and arn.split(":")[1] else "aws"
-        return cls(str(doc.get("account_id") or ""), doc, partition, collected_at)
+        return cls(str(doc.get("account_id") or ""), doc, partition, collected_at, organization)
+
 
     # --- the account's parts ------------------------------------------------------------------
 

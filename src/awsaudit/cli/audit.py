@@ -22,6 +22,7 @@ from rich.console import Console
 from awsaudit import settings as settings_io
 from awsaudit import snapshot as snapshot_io
 from awsaudit.checks import evaluate
+from awsaudit.checks._org_context import build_context
 from awsaudit.cli._base import F, credentials, default_out, handle_errors, now_iso, progress_bar
 from awsaudit.cli.exit_codes import EXIT_OK, EXIT_SCAN_ERROR, exit_code
 from awsaudit.collect import COLLECTORS
@@ -94,17 +95,22 @@ def evaluate_shards(
     """
     reader: snapshot_io.SnapshotReader | None = None
     if isinstance(source_data, Path):
+        # A first streaming pass keeps only the organization's context (the management shard's
+        # organization data and small extracts of the others), then the shards are evaluated.
+        organization = build_context(snapshot_io.SnapshotReader(source_data).accounts())
         reader = snapshot_io.SnapshotReader(source_data)
         header = reader.header
         shards: Iterable[tuple[str, Json]] = reader.accounts()
     else:
         header = {k: v for k, v in source_data.items() if k != "accounts"}
         shards = sorted(source_data.get("accounts", {}).items())
+        organization = build_context(shards)
     builder = ScanBuilder.for_snapshot(header, source, now_iso())
     for account_id, account in shards:
         evaluated = prepare(account_id, account, header) if prepare is not None else account
         shard = {**header, "accounts": {account_id: evaluated}}
-        builder.add_account(account_id, account, evaluate(shard, settings=settings))
+        findings = evaluate(shard, settings=settings, organization=organization)
+        builder.add_account(account_id, account, findings)
     incomplete = reader.incomplete if reader is not None else header.get("incomplete")
     return builder, str(incomplete) if incomplete else None
 

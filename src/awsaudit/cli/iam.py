@@ -48,6 +48,7 @@ def load_account(snapshot_file: Path | None, profile: str | None, region: str | 
                  account_id: str | None) -> IamAccount:
     """The IAM model of one account, from a snapshot or a live IAM-only collection."""
     from awsaudit import snapshot as snapshot_io  # noqa: PLC0415
+    from awsaudit.checks._org_context import context_of  # noqa: PLC0415
 
     snap = snapshot_io.load(snapshot_file) if snapshot_file else _collect(profile, region)
     accounts: dict[str, Json] = snap.get("accounts", {})
@@ -65,7 +66,9 @@ def load_account(snapshot_file: Path | None, profile: str | None, region: str | 
         if key not in iam:
             reason = (iam.get("_errors") or {}).get(key, "not collected")
             raise InputError(f"account {account_id}: IAM {key} not collected ({reason}); cannot analyse")
-    return build(iam, account_id, snap.get("partition", "aws"))
+    organization = context_of(snap)  # the SCPs and RCPs that bind a member account, when known
+    levels = organization.guardrails(account_id).levels if organization is not None else ()
+    return build(iam, account_id, snap.get("partition", "aws"), levels)
 
 
 def _principal(account: IamAccount, ref: str) -> Entity:

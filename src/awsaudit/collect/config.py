@@ -1,9 +1,14 @@
-"""AWS Config collector: the region's configuration recorders (with their status) and delivery channels.
+"""AWS Config collector: the region's configuration recorders (with their status), delivery
+channels and configuration aggregators.
 
 Config must record in every region (LOG-5, CIS 4.3), and a region without a recorder is itself
 the finding. So the region is the resource: one document per region holding AWS's own recorder
 and delivery channel lists. Lists of recorders would leave an unrecorded region with nothing
 to evaluate, and it would silently drop out of the report.
+
+Aggregators are kept for the organization's view: an organization-wide aggregator (in the
+management account or a delegated administrator) gives central visibility of every member
+account's Config data, though it records nothing itself.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from awsaudit.model import Json
 SCOPE = "regional"
 PRODUCES: tuple[str, ...] = ("region",)
 ACTIONS: tuple[str, ...] = (
+    "config:DescribeConfigurationAggregators",
     "config:DescribeConfigurationRecorderStatus",
     "config:DescribeConfigurationRecorders",
     "config:DescribeDeliveryChannels",
@@ -37,6 +43,11 @@ def collect(ctx: Context) -> Json:
                     resource=region["_arn"], select="DeliveryChannels")
     if channels is not ABSENT:
         region["DeliveryChannels"] = channels or []
+    aggregators = call(ctx, client, "describe_configuration_aggregators", into=region,
+                       key="ConfigurationAggregators", resource=region["_arn"],
+                       paginate="ConfigurationAggregators")
+    for aggregator in aggregators if aggregators is not ABSENT else []:
+        aggregator["_arn"] = aggregator.get("ConfigurationAggregatorArn")
     return {"region": region}
 
 

@@ -47,6 +47,8 @@ BUCKET_PARTS = (
     Part("get_bucket_logging", "Logging", "s3:GetBucketLogging", frozenset(), "LoggingEnabled"),
     Part("get_bucket_ownership_controls", "OwnershipControls", "s3:GetBucketOwnershipControls",
          frozenset({"OwnershipControlsNotFoundError"}), "OwnershipControls"),
+    # For mutelist tag matching (and the report): NoSuchTagSet is S3's answer for a bucket without tags.
+    Part("get_bucket_tagging", "TagSet", "s3:GetBucketTagging", frozenset({"NoSuchTagSet"}), "TagSet"),
 )
 
 ACTIONS: tuple[str, ...] = tuple(sorted({

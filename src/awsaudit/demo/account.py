@@ -12,11 +12,17 @@ moto has not implemented three of the read-only operations the scan makes: IAM's
 ListOrganizationsFeatures, Organizations' DescribeResourcePolicy and Account's
 GetContactInformation. simulate() answers them on the scan's session exactly as AWS answers for
 Acme (centralized root access never enabled, no delegation policy, the company's address), the
-same way restricted.py enforces a bucket policy moto ignores.
+same way restricted.py enforces a bucket policy moto ignores. moto's credential report also lacks
+the `<root_account>` row AWS always puts first; simulate() adds Acme's: no MFA (as moto's account
+summary says), no access keys, and a console sign-in nine days ago (finance updating the payment
+card as root), so root's use (IAM-3) is assessed in the demo too.
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -146,7 +152,38 @@ ANSWERS: dict[str, tuple[AWSResponse, Json]] = {
 }
 
 
+ROOT_SIGNED_IN_DAYS_AGO = 9
+ROOT_CREATED_DAYS_AGO = 1200
+
+
+def _with_root_row(parsed: Json, **_: Any) -> None:
+    """Put root's row first in the credential report, as AWS does (after-call: the parsed answer)."""
+    content = parsed.get("Content")
+    if not isinstance(content, bytes) or b"<root_account>" in content:
+        return
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
+    header = content.decode("utf-8").splitlines()[0].split(",")
+    account = next((r["arn"].split(":")[4] for r in rows if r.get("arn", "").count(":") >= 5), None)
+    if account is None:
+        return
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    root = dict.fromkeys(header, "N/A") | {
+        "user": "<root_account>", "arn": f"arn:aws:iam::{account}:root",
+        "user_creation_time": (now - dt.timedelta(days=ROOT_CREATED_DAYS_AGO)).isoformat(),
+        "password_enabled": "not_supported", "password_last_changed": "not_supported",
+        "password_next_rotation": "not_supported",
+        "password_last_used": (now - dt.timedelta(days=ROOT_SIGNED_IN_DAYS_AGO)).isoformat(),
+        "mfa_active": "false", "access_key_1_active": "false", "access_key_2_active": "false",
+        "cert_1_active": "false", "cert_2_active": "false"}
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows([root, *rows])
+    parsed["Content"] = out.getvalue().encode("utf-8")
+
+
 def simulate(session: boto3.Session) -> None:
     """Answer, on this session, the operations moto lacks, as AWS answers them for Acme."""
     for event, answer in ANSWERS.items():
         session.events.register(event, cast(Any, lambda answer=answer, **_: answer))
+    session.events.register("after-call.iam.GetCredentialReport", cast(Any, _with_root_row))

@@ -42,3 +42,15 @@ def controls_by_check() -> dict[str, dict[str, tuple[str, ...]]]:
             for check_id in control_checks(fw_id, control_id):
                 result.setdefault(check_id, {}).setdefault(fw_id, []).append(control_id)
     return {cid: {fw: tuple(ids) for fw, ids in fws.items()} for cid, fws in result.items()}
+
+
+HARDENING = "Hardening beyond"
+"""How an `[outside_baseline]` reason in baseline.toml starts for a check that assesses no control
+of any framework on purpose: it hardens beyond every framework's wording."""
+
+
+@cache
+def hardening_checks() -> frozenset[str]:
+    """Checks that assess no framework control on purpose (see HARDENING); all others assess one."""
+    outside: dict[str, str] = frameworks().get("baseline", {}).get("outside_baseline", {})
+    return frozenset(c for c, why in outside.items() if why.startswith(HARDENING))

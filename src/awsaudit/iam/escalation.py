@@ -54,9 +54,20 @@ def need_context(need: Need, action: str, base: Context, partition: str) -> Cont
 
 
 def kinds_for(need: Need, action: str, partition: str, account: str) -> tuple[str, ...]:
+    """The resource ARNs (templates) the need must be allowed on: its IAM target, else the
+    catalogue's kinds for the action narrowed to the types the method needs (`Need.on`)."""
     if need.target in IAM_KINDS:
         return (f"arn:{partition}:iam::{account}:{IAM_KINDS[need.target]}",)
-    return resource_kinds(action, partition, account)
+    kinds = resource_kinds(action, partition, account)
+    if not need.on:
+        return kinds
+    return tuple(k for k in kinds if _type_of(k).startswith(need.on))
+
+
+def _type_of(kind: str) -> str:
+    """`arn:aws:ec2:?*:1:instance/?*` -> `ec2:instance/?*` (service and resource part)."""
+    parts = kind.split(":", 5)
+    return f"{parts[2]}:{parts[5]}" if len(parts) == 6 else kind
 
 
 def _need_met(need: Need, policies: PolicySet, ctx: Context, caller: Caller,
@@ -80,6 +91,8 @@ def available_methods(policies: PolicySet, ctx: Context, caller: Caller) -> list
     """Methods whose every need is allowed on some resource of its kind, with the permissions used."""
     out: list[tuple[Method, list[str]]] = []
     for method in METHODS:
+        if method.edge_only:
+            continue
         used: list[str] = []
         for need in method.needs:
             exclude = caller.arn if need.target.startswith("other") else None
@@ -112,9 +125,26 @@ class Analysis:
     graph: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
     admins: dict[str, Everything] = field(default_factory=dict)
     _to_admin: dict[str, list[str]] | None = field(default=None, repr=False)
+    service_roles: dict[tuple[str, bool], list[Entity]] = field(default_factory=dict, repr=False)
+    """(service, needs an instance profile) -> roles trusting it: shared by the graph and the
+    policy checks, each trust policy evaluated once."""
 
     def __post_init__(self) -> None:
         self.graph.add_node(ADMIN)
+
+    def roles_trusting(self, service: str, instance_profile: bool) -> list[Entity]:
+        """Roles (not service-linked) whose trust policy admits the service (EC2: in a profile)."""
+        key = (service, instance_profile)
+        if key not in self.service_roles:
+            self.service_roles[key] = [
+                r for r in self.account.roles.values()
+                if not r.service_linked and _trusts_service(r, service)
+                and (not instance_profile or bool(r.raw.get("InstanceProfileList")))]
+        return self.service_roles[key]
+
+    def privileged(self, arn: str) -> bool:
+        """Administrator, or on a path to administrator."""
+        return self.is_admin(arn) or self.path(arn) is not None
 
     def is_admin(self, arn: str) -> bool:
         return arn in self.admins
@@ -173,9 +203,9 @@ class _Builder:
         self.account = account
         self.analysis = Analysis(account)
         self.graph = self.analysis.graph
-        self.service_roles: dict[tuple[str, bool], list[Entity]] = {}
         self.contexts: dict[str, Context] = {}
         self._trust_index: tuple[list[Entity], dict[str, set[int]], set[int]] | None = None
+        self._boundaries: dict[str, bool] = {}
 
     def trusting(self, principal: Entity) -> list[Entity]:
         """The roles whose trust policy might name `principal` (`_names` true), in account order.
@@ -220,13 +250,7 @@ class _Builder:
         return self.contexts[principal.arn]
 
     def roles_trusting(self, service: str, instance_profile: bool) -> list[Entity]:
-        key = (service, instance_profile)
-        if key not in self.service_roles:
-            self.service_roles[key] = [
-                r for r in self.account.roles.values()
-                if not r.service_linked and _trusts_service(r, service)
-                and (not instance_profile or bool(r.raw.get("InstanceProfileList")))]
-        return self.service_roles[key]
+        return self.analysis.roles_trusting(service, instance_profile)
 
     def allowed(self, principal: Entity, action: str, resource: str, need: Need | None = None) -> bool:
         ctx = self.context(principal)
@@ -348,9 +372,19 @@ class _Builder:
         else:
             targets = self._policy_targets(method)
         for resource, grantees in targets:
-            unbounded = [g for g in grantees if g.boundary is None]
+            unbounded = [g for g in grantees if self._boundary_admits_admin(g)]
             if unbounded and self.allowed(principal, action, resource, need):
                 yield principal, method, action, resource, unbounded
+
+    def _boundary_admits_admin(self, grantee: Entity) -> bool:
+        """A granted policy makes the grantee administrator only as far as its permissions boundary
+        lets it: no boundary, or one that itself allows every action (SCPs applied), lets it."""
+        if grantee.boundary is None:
+            return True
+        key = grantee.boundary.name
+        if key not in self._boundaries:
+            self._boundaries[key] = self._group_is_admin((grantee.boundary,))
+        return self._boundaries[key]
 
     def _policy_targets(self, method: Method) -> Iterator[tuple[str, list[Entity]]]:
         for policy in self.account.managed.values():
@@ -379,3 +413,102 @@ def summarise(steps: Iterable[Step], names: Mapping[str, str] | None = None) -> 
             parts.append(rename.get(step.source, step.source))
         parts.append(f"-[{step.method}]-> {rename.get(step.target, step.target)}")
     return " ".join(parts)
+
+
+HOLDER = "awsaudit-policy-holder"
+"""The user a policy is imagined attached to when it is judged on its own (no real principal)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyMethod:
+    """A method one policy grants on its own, the permissions it uses and what it reaches."""
+
+    method: Method
+    permissions: tuple[str, ...]
+    reaches: tuple[str, ...] = ()  # the existing principals it leads to (pass-role, existing, ...)
+
+    def describe(self) -> str:
+        reach = f" -> {', '.join(self.reaches)}" if self.reaches else ""
+        return f"{self.method.name} [{'; '.join(self.permissions)}]{reach}"
+
+
+def policy_methods(policy: Policy, analysis: Analysis, holders: Iterable[Entity] = ()) -> list[PolicyMethod]:
+    """The escalation methods a policy grants on its own, decided with the account that exists.
+
+    The policy is evaluated as if attached alone to a user of the account (the account's SCPs
+    apply; `${aws:username}` resolves to that user, so self-service statements reach no other
+    user). A method that needs a target principal counts only when one exists: another user for
+    methods 1-3 (not the policy's only holder), a role for UpdateRolePolicyToAssumeIt, and for
+    PassRole and existing-compute methods a role trusting the method's service that is privileged
+    (administrator, or itself on a path to administrator): PassRole limited to low-privilege roles
+    grants no PassRole method. Grant methods (attach, put, policy versions, groups) count wherever
+    allowed: they hand out arbitrary permissions; AddUserToGroup only towards an existing group
+    whose own policies make a member administrator (joining gives only what the group has).
+    """
+    account = analysis.account
+    caller = Caller(f"arn:{account.partition}:iam::{account.account_id}:user/{HOLDER}", account.account_id,
+                    "user", account.partition)
+    ctx = Context.of({"aws:username": HOLDER, "aws:PrincipalAccount": account.account_id},
+                     open=True, known=("aws:username",))
+    policies = PolicySet(identity=(policy,), scps=account.scps)
+    only_holder = {h.arn for h in holders}
+    found: list[PolicyMethod] = []
+    for method, used in available_methods(policies, ctx, caller):
+        if method.name == "AddUserToGroup":  # joining a group gives only what the group has
+            groups = _admin_groups(analysis, policies, ctx, caller, method.needs[0])
+            if groups:
+                found.append(PolicyMethod(method, tuple(used), tuple(groups)))
+            continue
+        if method.yields == "grant":
+            found.append(PolicyMethod(method, tuple(used)))
+            continue
+        reaches = _policy_reach(method, policies, ctx, caller, analysis,
+                                only_holder if len(only_holder) == 1 else set())
+        if reaches:
+            # The permissions name the roles that exist and may be passed, not a sample ARN.
+            pass_need = next((n for n in method.needs if n.passed_to), None)
+            shown = [f"iam:PassRole on {', '.join(reaches)} (iam:PassedToService={pass_need.passed_to})"
+                     if pass_need and u.startswith("iam:PassRole on ") else u for u in used]
+            found.append(PolicyMethod(method, tuple(shown), tuple(reaches)))
+    return found
+
+
+def _admin_groups(analysis: Analysis, policies: PolicySet, ctx: Context, caller: Caller,
+                  need: Need) -> list[str]:
+    """Existing groups whose own policies make a member administrator, that the policy may join."""
+    account = analysis.account
+    found = []
+    for group in account.groups.values():
+        if not allows_everything(PolicySet(identity=group.policies, scps=account.scps), Context(open=True)):
+            continue
+        action = need.actions[0]
+        request = Request(action, group.arn, need_context(need, action, ctx, caller.partition), caller)
+        if evaluate(request, policies).allowed:
+            found.append(f"group/{group.name}")
+    return found
+
+
+def _policy_reach(method: Method, policies: PolicySet, ctx: Context, caller: Caller, analysis: Analysis,
+                  excluded: set[str]) -> list[str]:
+    """The existing principals a non-grant method of one policy leads to (see policy_methods)."""
+    account = analysis.account
+    first = method.needs[0]
+
+    def allowed(action: str, resource: str, need: Need) -> bool:
+        request = Request(action, resource, need_context(need, action, ctx, caller.partition), caller)
+        return evaluate(request, policies).allowed
+
+    if method.yields == "other-user":
+        action = first.actions[0]
+        return [u.ref for u in account.users.values()
+                if u.arn not in excluded and allowed(action, u.arn, first)]
+    if method.yields == "assume":
+        action = first.actions[0]
+        return [r.ref for r in account.roles.values()
+                if not r.service_linked and analysis.privileged(r.arn) and allowed(action, r.arn, first)]
+    roles = [r for r in analysis.roles_trusting(method.service, method.instance_profile)
+             if analysis.privileged(r.arn)]
+    pass_need = next((n for n in method.needs if n.passed_to), None)
+    if pass_need is None:
+        return [r.ref for r in roles]
+    return [r.ref for r in roles if allowed("iam:PassRole", r.arn, pass_need)]

@@ -35,6 +35,11 @@ class Need:
     actions: tuple[str, ...]
     target: Target = "any"
     passed_to: str | None = None  # iam:PassedToService for iam:PassRole
+    on: tuple[str, ...] = ()
+    """The resource types the method needs the actions on, as `service:type` prefixes of the
+    catalogue's ARN templates (`ec2:instance/`); empty: any resource type the action takes. The
+    catalogue also lists resources an action merely touches (ssm:SendCommand's output bucket,
+    ec2:RunInstances' subnet): allowed only there, the action cannot do what the method needs."""
 
     @property
     def label(self) -> str:
@@ -49,6 +54,9 @@ class Method:
     yields: Yield
     service: str = ""  # the service principal whose roles the method reaches (pass-role, existing)
     instance_profile: bool = False  # the reached role must sit in an EC2 instance profile
+    edge_only: bool = False
+    """Not a method of a policy on its own: it needs the target's trust policy (AssumeRole), so
+    only the account graph, which reads trust policies, uses it."""
 
     def actions(self) -> tuple[str, ...]:
         return tuple(a for need in self.needs for a in need.actions)
@@ -60,6 +68,14 @@ def _pass(service: str) -> Need:
 
 def _do(*actions: str) -> Need:
     return Need(tuple(actions))
+
+
+def _on(action: str, *types: str) -> Need:
+    return Need((action,), on=types)
+
+
+INSTANCE = "ec2:instance/"
+MANAGED = ("ec2:instance/", "ssm:managed-instance/")
 
 
 EC2 = "ec2.amazonaws.com"
@@ -100,19 +116,21 @@ METHODS: tuple[Method, ...] = (
     Method(11, "PutGroupPolicy", (_iam("PutGroupPolicy", "group"),), "grant"),
     Method(12, "PutRolePolicy", (_iam("PutRolePolicy", "role"),), "grant"),
     Method(13, "UpdateRolePolicyToAssumeIt", (_iam("UpdateAssumeRolePolicy", "other role"),), "assume"),
-    Method(14, "AssumeRole", (Need(("sts:AssumeRole",), "other role"),), "assume"),
-    Method(15, "CreateEC2WithExistingIP", (_pass(EC2), _do("ec2:RunInstances")), "pass-role", EC2, True),
-    Method(16, "PassExistingRoleToNewEC2SpotInstance", (_pass(EC2), _do("ec2:RequestSpotInstances")),
+    Method(14, "AssumeRole", (Need(("sts:AssumeRole",), "other role"),), "assume", edge_only=True),
+    Method(15, "CreateEC2WithExistingIP", (_pass(EC2), _on("ec2:RunInstances", INSTANCE)),
+           "pass-role", EC2, True),
+    Method(16, "PassExistingRoleToNewEC2SpotInstance",
+           (_pass(EC2), _on("ec2:RequestSpotInstances", "ec2:spot-instances-request/")),
            "pass-role", EC2, True),
     Method(17, "ModifyEC2InstanceUserDataThenRestart",
-           (_do("ec2:ModifyInstanceAttribute"), _do("ec2:StopInstances"), _do("ec2:StartInstances")),
-           "existing", EC2, True),
+           (_on("ec2:ModifyInstanceAttribute", INSTANCE), _on("ec2:StopInstances", INSTANCE),
+            _on("ec2:StartInstances", INSTANCE)), "existing", EC2, True),
     Method(18, "ModifyExistingEC2LaunchTemplate",
            (_do("ec2:CreateLaunchTemplateVersion"), _do("ec2:ModifyLaunchTemplate")), "existing", EC2, True),
     Method(19, "EC2InstanceConnectSendSSHPublicKey", (_do("ec2-instance-connect:SendSSHPublicKey"),),
            "existing", EC2, True),
-    Method(20, "SSMSendCommand", (_do("ssm:SendCommand"),), "existing", EC2, True),
-    Method(21, "SSMStartSession", (_do("ssm:StartSession"),), "existing", EC2, True),
+    Method(20, "SSMSendCommand", (_on("ssm:SendCommand", *MANAGED),), "existing", EC2, True),
+    Method(21, "SSMStartSession", (_on("ssm:StartSession", *MANAGED),), "existing", EC2, True),
     Method(22, "PassExistingRoleToNewAutoScalingGroup",
            (_pass(EC2), _do("autoscaling:CreateLaunchConfiguration"), _ASG), "pass-role", EC2, True),
     Method(23, "CreateAutoScalingGroupWithExistingLaunchConfig", (_do("autoscaling:CreateAutoScalingGroup"),),
@@ -140,9 +158,11 @@ METHODS: tuple[Method, ...] = (
     Method(35, "ExecuteCloudFormationChangeSet",
            (_do("cloudformation:CreateChangeSet"), _do("cloudformation:ExecuteChangeSet")), "existing", CFN),
     Method(36, "PassExistingRoleToNewCloudFormationStackSet",
-           (_pass(CFN), _do("cloudformation:CreateStackSet"), _do("cloudformation:CreateStackInstances")),
+           (_pass(CFN), _do("cloudformation:CreateStackSet"),
+            _on("cloudformation:CreateStackInstances", "cloudformation:stackset/")),
            "pass-role", CFN),
-    Method(37, "PassRoleToUpdateCloudFormationStackSet", (_pass(CFN), _do("cloudformation:UpdateStackSet")),
+    Method(37, "PassRoleToUpdateCloudFormationStackSet",
+           (_pass(CFN), _on("cloudformation:UpdateStackSet", "cloudformation:stackset/")),
            "pass-role", CFN),
     Method(38, "PassExistingRoleToNewDataPipeline",
            (_pass(DATAPIPELINE), _do("datapipeline:CreatePipeline"),
@@ -153,7 +173,8 @@ METHODS: tuple[Method, ...] = (
     Method(41, "PassExistingRoleToNewSageMakerNotebook",
            (_pass(SAGEMAKER), _do("sagemaker:CreateNotebookInstance")), "pass-role", SAGEMAKER),
     Method(42, "PassExistingRoleToNewSageMakerTrainingJob",
-           (_pass(SAGEMAKER), _do("sagemaker:CreateTrainingJob")), "pass-role", SAGEMAKER),
+           (_pass(SAGEMAKER), _on("sagemaker:CreateTrainingJob", "sagemaker:training-job/")),
+           "pass-role", SAGEMAKER),
     Method(43, "PassExistingRoleToNewSageMakerProcessingJob",
            (_pass(SAGEMAKER), _do("sagemaker:CreateProcessingJob")), "pass-role", SAGEMAKER),
     Method(44, "CreatePresignedSageMakerNotebookUrl", (_do("sagemaker:CreatePresignedNotebookInstanceUrl"),),
@@ -168,10 +189,11 @@ METHODS: tuple[Method, ...] = (
     Method(48, "ECSStartTaskOnRogueContainerInstance",
            (_pass(ECS), _do("ecs:StartTask"), _do("ecs:RegisterContainerInstance"),
             _do("ecs:DeregisterContainerInstance")), "pass-role", ECS),
-    Method(49, "ECSExecuteCommandOnRunningTask", (_do("ecs:ExecuteCommand"),), "existing", ECS),
-    Method(50, "PassExistingRoleToNewAppRunnerService", (_pass(APPRUNNER), _do("apprunner:CreateService")),
-           "pass-role", APPRUNNER),
-    Method(51, "UpdateExistingAppRunnerService", (_do("apprunner:UpdateService"),), "existing", APPRUNNER),
+    Method(49, "ECSExecuteCommandOnRunningTask", (_on("ecs:ExecuteCommand", "ecs:task/"),), "existing", ECS),
+    Method(50, "PassExistingRoleToNewAppRunnerService",
+           (_pass(APPRUNNER), _on("apprunner:CreateService", "apprunner:service/")), "pass-role", APPRUNNER),
+    Method(51, "UpdateExistingAppRunnerService", (_on("apprunner:UpdateService", "apprunner:service/"),),
+           "existing", APPRUNNER),
     Method(52, "PassExistingRoleToNewBedrockCodeInterpreter",
            (_pass(AGENTCORE), _do("bedrock-agentcore:CreateCodeInterpreter"), *_INTERPRETER),
            "pass-role", AGENTCORE),

@@ -22,7 +22,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from awsaudit.model import Severity, Status
-from awsaudit.report import charts, history_section
+from awsaudit.report import charts, history_section, organization
 from awsaudit.report.compliance import NO_RESOURCES, NOT_COVERED, WORST_FIRST, pass_rate, worst
 from awsaudit.report.exposure import exposure_rows
 from awsaudit.report.remediation import used_values
@@ -118,7 +118,70 @@ def data_blob(report: ScanResult) -> Json:
         {"id": fw.id, "title": fw.title, "controls": {c.id: list(c.checks) for c in fw.controls}}
         for fw in report.frameworks
     ]
-    return {"checks": checks, "evidence": evidence, "findings": rows, "frameworks": frameworks}
+    names = {a.id: a.name for a in report.accounts if a.name}
+    return {"checks": checks, "evidence": evidence, "findings": rows, "frameworks": frameworks,
+            "account_names": names}
+
+
+ACCOUNT_MARK = "\u0000account\u0000"
+"""Stands for the finding's own account id inside packed evidence (no account text holds a NUL)."""
+
+
+def _generic(value: Any, account: str) -> Any:
+    """The evidence with the account id, inside its strings, replaced by ACCOUNT_MARK."""
+    if isinstance(value, str):
+        return value.replace(account, ACCOUNT_MARK)
+    if isinstance(value, list):
+        return [_generic(v, account) for v in value]
+    if isinstance(value, dict):
+        return {_generic(k, account): _generic(v, account) for k, v in value.items()}
+    return value
+
+
+def packed(blob: Json) -> Json:
+    """The blob as the page embeds it: each row's status, message, account, region and resource as
+    an index into one string table, its placeholder values as an index into a table of distinct
+    values (-1: none), and evidence that differs between accounts only by the account id stored
+    once (the id written as ACCOUNT_MARK, which the page turns back into the row's account). An
+    Organization repeats all of these across hundreds of thousands of rows; the page's script
+    unpacks them back into data_blob()'s rows."""
+    evidence: list[Any] = []
+    generic_index: dict[str, int] = {}
+    remapped: dict[tuple[int, str], int] = {}
+
+    def generic(index: int, account: str) -> int:
+        if index < 0:
+            return index
+        if (index, account) not in remapped:
+            found = _generic(blob["evidence"][index], account)
+            key = json.dumps(found, sort_keys=True, default=str)
+            if key not in generic_index:
+                generic_index[key] = len(evidence)
+                evidence.append(found)
+            remapped[index, account] = generic_index[key]
+        return remapped[index, account]
+
+    strings: dict[str, int] = {}
+    values: dict[str, int] = {}
+    value_list: list[Any] = []
+
+    def text(value: str) -> int:
+        return strings.setdefault(value, len(strings))
+
+    def value(found: Any) -> int:
+        if not found:
+            return -1
+        key = json.dumps(found, sort_keys=True, default=str)
+        if key not in values:
+            values[key] = len(value_list)
+            value_list.append(found)
+        return values[key]
+
+    rows = [[r[0], text(r[1]), text(r[2]), text(r[3]), text(r[4]), text(r[5]), generic(r[6], r[3]),
+             value(r[7]), r[8]]
+            for r in blob["findings"]]
+    return {**blob, "findings": rows, "strings": list(strings), "values": value_list, "evidence": evidence,
+            "account_mark": ACCOUNT_MARK}
 
 
 def _area_rows(findings: list[Finding]) -> dict[str, Counter[Status]]:
@@ -180,6 +243,23 @@ def _environment() -> Environment:
     )
 
 
+MAX_GAPS_SHOWN = 3
+"""Per account, the first few (service, region) pairs not fully collected; the coverage table has all."""
+
+
+def _organization(report: ScanResult) -> Json | None:
+    """The organization summary (several accounts only): ranking, matrices, coverage per account."""
+    if not organization.is_organization(report):
+        return None
+    risks = organization.account_risks(report)
+    return {
+        "risks": risks,
+        "matrices": organization.matrices(report, [r.account for r in risks]),
+        "letters": organization.STATUS_LETTERS,
+        "max_gaps": MAX_GAPS_SHOWN,
+    }
+
+
 def render(report: ScanResult) -> str:
     findings = report.findings
     areas = _area_rows(findings)
@@ -233,7 +313,8 @@ def render(report: ScanResult) -> str:
             warnings=report.warnings(),
             mutes=report.mutes,
             charts={"areas": area_chart, "frameworks": framework_chart, "severity": severity_chart},
-            data=script_json(data_blob(report)),
+            organization=_organization(report),
+            data=script_json(packed(data_blob(report))),
             script=Markup(script),
             style=Markup(style),
             csp=csp,

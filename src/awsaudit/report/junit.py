@@ -53,9 +53,11 @@ def _case(suite: ET.Element, f: Finding) -> None:
 
 
 def render(report: ScanResult) -> str:
+    # One suite per check; for several accounts, per account and check ("ACCOUNT check_id").
+    many = len(report.info.accounts) > 1
     by_check: dict[str, list[Finding]] = defaultdict(list)
     for f in report.findings:
-        by_check[f.check_id].append(f)
+        by_check[f"{f.account} {f.check_id}" if many else f.check_id].append(f)
     root = ET.Element("testsuites", name="awsaudit", timestamp=text(report.info.evaluated_at))
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for check_id, findings in sorted(by_check.items()):

@@ -12,6 +12,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from awsaudit.model import Severity, Status
+from awsaudit.report import organization
 from awsaudit.report.compliance import pass_rate
 from awsaudit.report.remediation import filled
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from awsaudit.report.scan_result import ScanResult
 
 MAX_ROWS = 200
+ACCOUNTS_LISTED = 5
+"""More accounts than this are counted in the scope line, not listed (the accounts table has them)."""
 _PUNCTUATION = re.compile(r"([\\`*_{}\[\]|~])")
 """Inline Markdown syntax; line-start syntax (#, -, +, 1.) cannot occur: every value follows other text."""
 STATUSES = (Status.FAIL, Status.UNKNOWN, Status.MANUAL, Status.MUTED, Status.PASS)
@@ -58,10 +61,13 @@ def _sorted_failures(findings: list[Finding]) -> list[Finding]:
 
 def render(report: ScanResult) -> str:
     info, findings = report.info, report.findings
+    many = organization.is_organization(report)
+    scope = f"{len(info.accounts)} accounts" if many else ", ".join(info.accounts) or "-"
     out = [
-        f"# AWS security audit — {md(', '.join(info.accounts) or '-')}",
+        f"# AWS security audit — {md(scope)}",
         "",
-        f"Accounts: {md(', '.join(info.accounts) or '-')} · Regions: {len(info.regions)} · "
+        f"Accounts: {md(scope if len(info.accounts) > ACCOUNTS_LISTED else ', '.join(info.accounts) or '-')}"
+        f" · Regions: {len(info.regions)} · "
         f"Collected: {md(info.collected_at)} · Evaluated: {md(info.evaluated_at)} · "
         f"awsaudit {md(info.tool_version)} · Source: {md(info.source)}",
         "",
@@ -72,6 +78,8 @@ def render(report: ScanResult) -> str:
         [[str(totals.get(s, 0)) for s in STATUSES] + [percent(pass_rate(totals))]],
     )
     out += _warnings(report)
+    if many:
+        out += _accounts(report)
     out += ["## Frameworks", ""]
     out += table(
         ("framework", "pass rate", "controls by status"),
@@ -88,6 +96,20 @@ def render(report: ScanResult) -> str:
     out += _failures(report)
     out += _unknown(report)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _accounts(report: ScanResult) -> list[str]:
+    """The organization's accounts, riskiest first, with their coverage (several accounts only)."""
+    rows = [
+        [str(n), md(r.account), md(r.name), str(r.risk), str(r.failed.get(Severity.CRITICAL, 0)),
+         str(r.failed.get(Severity.HIGH, 0)), *(str(r.counts.get(s, 0)) for s in STATUSES),
+         percent(r.pass_rate), percent(r.coverage),
+         md("; ".join(r.gaps[:3]) + (" …" if len(r.gaps) > 3 else ""))]
+        for n, r in enumerate(organization.account_risks(report), 1)
+    ]
+    header = ("#", "account", "name", "risk", "critical", "high", *(str(s) for s in STATUSES), "pass rate",
+              "coverage", "not fully collected")
+    return ["## Accounts (riskiest first)", "", *table(header, rows)]
 
 
 def _warnings(report: ScanResult) -> list[str]:
@@ -110,6 +132,9 @@ def _by_area(findings: list[Finding]) -> list[str]:
 
 def _failures(report: ScanResult) -> list[str]:
     failed = _sorted_failures(report.findings)
+    many = organization.is_organization(report)
+    if many:  # grouped by account, each account's worst first
+        failed.sort(key=lambda f: f.account)
     by_severity = Counter(f.severity for f in failed)
     out = [
         "## Failures",
@@ -118,11 +143,12 @@ def _failures(report: ScanResult) -> list[str]:
         "",
     ]
     rows = [
-        [str(f.severity), md(f.check_id), md(f.region), md(f.resource), md(f.message),
-         f"`{f.fingerprint[:12]}`"]
+        [*([md(f.account)] if many else []), str(f.severity), md(f.check_id), md(f.region), md(f.resource),
+         md(f.message), f"`{f.fingerprint[:12]}`"]
         for f in failed[:MAX_ROWS]
     ]
-    out += table(("severity", "check", "region", "resource", "why", "fingerprint"), rows)
+    header = ("severity", "check", "region", "resource", "why", "fingerprint")
+    out += table(("account", *header) if many else header, rows)
     if len(failed) > MAX_ROWS:
         out += [f"… and {len(failed) - MAX_ROWS} more: see report.html or findings.csv.", ""]
     out += _top_fixes(report, failed)

@@ -338,6 +338,9 @@ def _entry(node: yaml.Node, origin: str) -> Entry:
 
 
 def _tag_map(raw: Any) -> dict[str, str] | None:
+    """The tags as a mapping; None (AWS said "no tag set", e.g. S3's NoSuchTagSet) is no tags."""
+    if raw is None:
+        return {}
     if isinstance(raw, dict):
         return {str(k): str(v) for k, v in raw.items()}
     if isinstance(raw, list):

@@ -13,6 +13,7 @@ evaluate and drop each account document in turn.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -134,6 +135,8 @@ class AccountFacts:
     coverage: tuple[CoverageRow, ...]
     tags: dict[str, dict[str, str]]
     """{ARN: tags} of this account's resources that have findings: what the mutelist matches."""
+    name: str = ""
+    """The account's name in its Organization (as the management account lists it), or ""."""
 
     @classmethod
     def of(
@@ -155,13 +158,16 @@ class AccountFacts:
 
     def to_json(self) -> Json:
         """Coverage rows are stored once, in findings.json's top-level `coverage`."""
-        return {
+        found: Json = {
             "id": self.id,
             "home_region": self.home_region,
             "regions": list(self.regions),
             "collection_errors": self.errors,
             "resource_tags": self.tags,
         }
+        if self.name:
+            found["name"] = self.name
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +274,8 @@ class ScanBuilder:
         self.frameworks = framework_definitions()
         self.findings: list[Finding] = []
         self.accounts: dict[str, AccountFacts] = {}
+        self.names: dict[str, str] = {}
+        """Account names from the management account's shard, whichever shard comes first."""
 
     @classmethod
     def for_snapshot(
@@ -288,10 +296,15 @@ class ScanBuilder:
             raise ValueError(f"account {account_id} was added twice")
         self.accounts[account_id] = AccountFacts.of(account_id, account, findings, self.checks)
         self.findings.extend(findings)
+        listed = ((account.get("global") or {}).get("organizations") or {}).get("accounts")
+        for item in listed if isinstance(listed, list) else []:
+            if isinstance(item, dict) and item.get("Id") and item.get("Name"):
+                self.names[str(item["Id"])] = str(item["Name"])
 
     def build(self, mutelist: Mutelist | None = None) -> ScanResult:
         """The scan record; the mutelist (if any) is applied here, to every account's findings."""
-        accounts = tuple(self.accounts[a] for a in sorted(self.accounts))
+        accounts = tuple(dataclasses.replace(self.accounts[a], name=self.names.get(a, ""))
+                         for a in sorted(self.accounts))
         info = ScanInfo(
             self.tool_version,
             self.collected_at,
@@ -353,6 +366,7 @@ def from_json(document: Json) -> ScanResult:
             int(a.get("collection_errors", 0)),
             tuple(rows.get(str(a["id"]), ())),
             {str(arn): dict(tags) for arn, tags in (a.get("resource_tags") or {}).items()},
+            str(a.get("name", "")),
         )
         for a in document.get("accounts", [])
     )

@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from awsaudit.model import Status
+from awsaudit.model import Severity, Status
+from awsaudit.report import organization
 from awsaudit.report.compliance import NO_RESOURCES, NOT_COVERED
 from awsaudit.report.coverage import CoverageRow, summary_counts
 
@@ -35,10 +36,15 @@ TOP = 15
 def print_summary(console: Console, report: ScanResult, warnings: bool = True) -> None:
     """The summary; warnings=False when the mutelist warnings already went to stderr."""
     info, findings = report.info, report.findings
+    many = organization.is_organization(report)
+    scope = f"{len(info.accounts)} accounts" if len(info.accounts) > ACCOUNTS_LISTED else (
+        f"accounts {', '.join(info.accounts) or '-'}")
     console.print(
-        f"[bold]awsaudit {info.tool_version}[/] — accounts {', '.join(info.accounts) or '-'}; "
+        f"[bold]awsaudit {info.tool_version}[/] — {scope}; "
         f"{len(info.regions)} region(s); collected {info.collected_at}"
     )
+    if many:
+        print_accounts(console, report)
 
     by_area: dict[str, Counter[Status]] = defaultdict(Counter)
     for f in findings:
@@ -65,10 +71,12 @@ def print_summary(console: Console, report: ScanResult, warnings: bool = True) -
         worst = Table(
             title=f"Failures (worst {min(TOP, len(failed))} of {len(failed)})", title_justify="left"
         )
-        for col in ("severity", "check", "region", "resource", "why"):
+        for col in (*(("account",) if many else ()), "severity", "check", "region", "resource", "why"):
             worst.add_column(col, overflow="fold")
-        for f in failed[:TOP]:
+        shown = sorted(failed[:TOP], key=lambda f: f.account) if many else failed[:TOP]
+        for f in shown:
             worst.add_row(
+                *((f.account,) if many else ()),
                 str(f.severity), f.check_id, escape(f.region), escape(f.resource), escape(f.message)
             )
         console.print(worst)
@@ -84,6 +92,27 @@ def print_summary(console: Console, report: ScanResult, warnings: bool = True) -
     print_frameworks(console, report)
     print_mutes(console, report, warnings)
     print_coverage(console, report.coverage)
+
+
+ACCOUNTS_LISTED = 5
+
+
+def print_accounts(console: Console, report: ScanResult) -> None:
+    """The organization's accounts, riskiest first (the TOP of them; report.html ranks them all)."""
+    risks = organization.account_risks(report)
+    table = Table(title=f"Accounts, riskiest first ({min(TOP, len(risks))} of {len(risks)})",
+                  title_justify="left")
+    for col in ("account", "name", "risk", "critical", "high"):
+        table.add_column(col, justify="left" if col in ("account", "name") else "right")
+    for status in SHOWN:
+        table.add_column(str(status), justify="right", style=STYLE[status])
+    table.add_column("coverage", justify="right")
+    for r in risks[:TOP]:
+        coverage = "n/a" if r.coverage is None else f"{r.coverage:.0%}"
+        table.add_row(r.account, escape(r.name), str(r.risk), str(r.failed.get(Severity.CRITICAL, 0)),
+                      str(r.failed.get(Severity.HIGH, 0)), *(str(r.counts.get(s, 0)) for s in SHOWN),
+                      coverage)
+    console.print(table)
 
 
 def print_frameworks(console: Console, report: ScanResult) -> None:

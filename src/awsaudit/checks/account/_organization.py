@@ -8,11 +8,12 @@ management account's view raises Missing with that reason, so it is UNKNOWN, nev
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from awsaudit.checks._registry import Missing, need
 from awsaudit.checks._view import AccountView
-from awsaudit.model import Json
+from awsaudit.model import Json, Outcome
 
 SCP, RCP = "SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"
 FULL_ACCESS = frozenset({"FullAWSAccess", "RCPFullAWSAccess"})
@@ -37,15 +38,42 @@ def is_management(org: Json, account: Json) -> bool:
     return bool(org.get("MasterAccountId") == account_id(account))
 
 
-def management_view(resource: Json, account: Json) -> tuple[Json | None, Json]:
+def management_view(
+    resource: Json, account: Json, view: AccountView | None = None
+) -> tuple[Json | None, Json]:
     """(Organization, the organizations data) for checks that need the management account's view;
-    (None, {}) when the account is in no organization; a member account raises Missing."""
+    (None, {}) when the account is in no organization. A member account reads them from the
+    organization context (the management shard of the same snapshot), else raises Missing."""
+    org, data, _ = management_parts(resource, account, view)
+    return org, data
+
+
+def management_parts(resource: Json, account: Json, view: AccountView | None = None) -> tuple[
+        Json | None, Json, Json]:
+    """management_view() and the management account's organization document (Roots, features,
+    delegation policy, trusted services): the resource itself in the management account."""
     org = need(resource, "Organization")
     if org is None:
-        return None, {}
-    if not is_management(org, account):
+        return None, {}, resource
+    if is_management(org, account):
+        return org, organizations_data(account), resource
+    context = view.organization if view is not None else None
+    if context is None or context.management_id != org.get("MasterAccountId"):
         raise Missing("organization structure", MANAGEMENT_VIEW)
-    return org, organizations_data(account)
+    return context.organization, context.data, context.org_resource
+
+
+def in_member(account: Json, view: AccountView) -> bool:
+    """A member account judged through the organization context (not the management account)."""
+    return view.organization is not None and view.organization.management_id != account_id(account)
+
+
+def from_management(outcome: Outcome, account: Json, view: AccountView) -> Outcome:
+    """An organization-wide verdict as a member account sees it: the same, saying where it was read."""
+    if not in_member(account, view) or view.organization is None:
+        return outcome
+    where = f"organization-wide, read from the management account {view.organization.management_id}"
+    return dataclasses.replace(outcome, message=f"{outcome.message} ({where})")
 
 
 def summary(org: Json) -> Json:

@@ -9,15 +9,19 @@ from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
 from awsaudit.checks._registry import Missing, check, need
+from awsaudit.checks._view import AccountView
 from awsaudit.checks.account._organization import (
     RCP,
     SCP,
+    account_id,
     ancestry,
     as_list,
     display_names,
+    from_management,
     guardrail,
+    in_member,
     limited,
-    management_view,
+    management_parts,
     parent_ids,
     path_name,
     statements_of,
@@ -68,12 +72,18 @@ ORGANIZATIONS_CONSOLE = "Sign in to the management account and open AWS Organiza
                   "}",
     ),
 )
-def organizations_root_credentials_centralized(organization: Json, account: Json) -> Outcome:
+def organizations_root_credentials_centralized(
+    organization: Json, account: Json, view: AccountView
+) -> Outcome:
     """Every member account is born with a root user whose password can be recovered through its
     e-mail address. Centralized root access lets the management account delete those credentials
     and perform the rare root-only tasks through short, audited sessions, so a hijacked mailbox
     no longer yields unrestricted control of an account."""
-    org, _ = management_view(organization, account)
+    return from_management(_root_credentials(organization, account, view), account, view)
+
+
+def _root_credentials(organization: Json, account: Json, view: AccountView) -> Outcome:
+    org, _, organization = management_parts(organization, account, view)
     if org is None:
         return fail("Not in an organization: root credentials cannot be centrally managed",
                     evidence={"Organization": None})
@@ -97,6 +107,28 @@ def _enabled_types(roots: list[Json]) -> set[str]:
             if t.get("Status") == "ENABLED"} & {SCP, RCP}
 
 
+def _attached_guardrails(data: Json, enabled: set[str]) -> tuple[
+        dict[str, list[str]], dict[str, list[str]], list[str]]:
+    """(target id -> guardrails attached to it, target id -> policies whose document could not be
+    read, guardrails whose targets could not be read: they could be anywhere)."""
+    guards: dict[str, list[str]] = {}
+    undecided: dict[str, list[str]] = {}
+    floating: list[str] = []
+    for policy in need(data, "policies"):
+        if policy.get("Type") not in enabled:
+            continue
+        verdict = guardrail(policy)
+        if verdict is False:
+            continue
+        if "Targets" not in policy:
+            floating.append(f"{policy.get('Name')}: targets {(policy.get('_errors') or {}).get('Targets')}")
+            continue
+        into = guards if verdict else undecided
+        for target in policy["Targets"]:
+            into.setdefault(str(target.get("TargetId")), []).append(str(policy.get("Name")))
+    return guards, undecided, floating
+
+
 @check(
     "organizations_guardrails_on_every_account",
     title="Every member account is under at least one SCP or RCP guardrail besides full access",
@@ -118,12 +150,14 @@ def _enabled_types(roots: list[Json]) -> set[str]:
                   "}",
     ),
 )
-def organizations_guardrails_on_every_account(organization: Json, account: Json) -> Outcome | list[Outcome]:
+def organizations_guardrails_on_every_account(
+    organization: Json, account: Json, view: AccountView
+) -> Outcome | list[Outcome]:
     """Service and resource control policies set the most any principal or resource in an account
     can do, whatever its own IAM and resource policies say. Without a guardrail, an administrator
     (or an attacker holding one's credentials) in a member account can stop CloudTrail, leave the
     organization, use unapproved regions or open resources to the world."""
-    org, data = management_view(organization, account)
+    org, data, organization = management_parts(organization, account, view)
     if org is None:
         return fail("Not in an organization: no SCP or RCP can guard the account",
                     evidence={"Organization": None})
@@ -132,29 +166,22 @@ def organizations_guardrails_on_every_account(organization: Json, account: Json)
     if not enabled:
         types = [{"Id": r.get("Id"), "PolicyTypes": r.get("PolicyTypes")} for r in roots]
         return fail("Neither SCPs nor RCPs are enabled on the organization's root", evidence={"Roots": types})
-    guards: dict[str, list[str]] = {}  # target id -> guardrails attached to it
-    undecided: dict[str, list[str]] = {}  # target id -> policies whose document could not be read
-    floating: list[str] = []  # guardrails whose targets could not be read: they could be anywhere
-    for policy in need(data, "policies"):
-        if policy.get("Type") not in enabled:
-            continue
-        verdict = guardrail(policy)
-        if verdict is False:
-            continue
-        if "Targets" not in policy:
-            floating.append(f"{policy.get('Name')}: targets {(policy.get('_errors') or {}).get('Targets')}")
-            continue
-        into = guards if verdict else undecided
-        for target in policy["Targets"]:
-            into.setdefault(str(target.get("TargetId")), []).append(str(policy.get("Name")))
+    guards, undecided, floating = _attached_guardrails(data, enabled)
     parent = parent_ids(data)
     names = display_names(data, roots)
     unguarded: list[Json] = []
     unclear: list[str] = []
     guarded = 0
-    for acct in need(data, "accounts"):
+    member = in_member(account, view)
+    scanned = view.organization.scanned if view.organization is not None else frozenset()
+    listed = need(data, "accounts")
+    if member and account_id(account) not in {a["Id"] for a in listed}:
+        raise Missing("accounts", f"account {account_id(account)} is not listed by the management account")
+    for acct in listed:
         if acct["Id"] == org.get("MasterAccountId"):
             continue  # SCPs and RCPs never apply to the management account
+        if member and acct["Id"] != account_id(account):
+            continue  # a member account is judged on its own guardrails
         chain = ancestry(acct["Id"], parent)
         if any(node in guards for node in chain):
             guarded += 1
@@ -166,21 +193,44 @@ def organizations_guardrails_on_every_account(organization: Json, account: Json)
                                                         f":account/{org.get('Id')}/{acct['Id']}"})
     attached = {path_name(ancestry(target, parent), names): p for target, p in sorted(guards.items())}
     evidence: Json = {"PolicyTypesEnabled": sorted(enabled), "guardrails": attached}
+    if member:
+        return _member_guardrails(account, view, unguarded, unclear, floating, evidence)
     if unguarded:
-        listed = ", ".join(str(a["Path"]) for a in unguarded[:5])
+        paths = ", ".join(str(a["Path"]) for a in unguarded[:5])
         shown = [{k: a[k] for k in ("Id", "Name", "Path")} for a in unguarded]
-        summary = fail(f"{len(unguarded)} member account(s) have no guardrail besides full access: {listed}",
+        summary = fail(f"{len(unguarded)} member account(s) have no guardrail besides full access: {paths}",
                        evidence={**evidence, "unguarded": limited(shown)})
+        # One finding per member account not scanned itself (a scanned one has its own finding).
         return [summary, *(
             fail(f"Member account {a['Path']} ({a['Id']}) has no guardrail besides full access",
                  evidence={"Account": a["Id"], "Name": a["Name"], "Path": a["Path"],
                            "PolicyTypesEnabled": sorted(enabled)},
                  resource=str(a["Arn"]))
-            for a in unguarded)]
+            for a in unguarded if a["Id"] not in scanned)]
     if unclear:
         reasons = floating or ["policy documents not collected"]
         raise Missing("policies", f"{'; '.join(reasons)} (accounts: {', '.join(unclear[:5])})")
     return ok(f"All {guarded} member account(s) are under at least one guardrail policy", evidence=evidence)
+
+
+def _member_guardrails(account: Json, view: AccountView, unguarded: list[Json], unclear: list[str],
+                       floating: list[str], evidence: Json) -> Outcome:
+    """A member account's own verdict, from the organization context."""
+    context = view.organization
+    assert context is not None  # in_member() said so
+    this = context.account(account_id(account))
+    path = this.path if this is not None else account_id(account)
+    mine = {target: names for target, names in evidence["guardrails"].items()
+            if path == target or path.startswith(f"{target}/")}
+    details = {**evidence, "guardrails": mine, "Path": path,
+               "read from": f"management account {context.management_id}"}
+    if unguarded:
+        return fail(f"This account ({path}) has no SCP or RCP guardrail besides full access",
+                    evidence=details)
+    if unclear:
+        raise Missing("policies", "; ".join(floating or ["policy documents not collected"]))
+    return ok(f"This account ({path}) is under guardrail(s): "
+              + "; ".join(f"{t}: {', '.join(n)}" for t, n in mine.items()), evidence=details)
 
 
 # --- CIS 2.1.4 ------------------------------------------------------------------------------------
@@ -208,11 +258,11 @@ def organizations_guardrails_on_every_account(organization: Json, account: Json)
                   "}",
     ),
 )
-def organizations_ou_structure(organization: Json, account: Json) -> Outcome:
+def organizations_ou_structure(organization: Json, account: Json, view: AccountView) -> Outcome:
     """Guardrails are attached to OUs; when OUs mirror environments and data sensitivity, each
     account inherits the controls its risk calls for. Ad-hoc OUs (or none) mix production and
     sandbox accounts under the same policies, so controls end up either too loose or bypassed."""
-    org, data = management_view(organization, account)
+    org, data, organization = management_parts(organization, account, view)
     if org is None:
         return fail("Not in an organization: there are no organizational units",
                     evidence={"Organization": None})
@@ -225,6 +275,14 @@ def organizations_ou_structure(organization: Json, account: Json) -> Outcome:
         where = path_name(ancestry(acct["Id"], parent)[1:], names)
         tree.setdefault(where, []).append(f"{acct.get('Name')} ({acct['Id']})")
     evidence = {"tree": dict(sorted(tree.items()))}
+    if in_member(account, view) and ous:
+        chain = ancestry(account_id(account), parent)
+        where = path_name(chain, names)
+        if len(chain) <= 2:  # the account and the root: in no OU
+            return fail(f"This account ({where}) sits directly under the root, in no organizational "
+                        "unit: it inherits no OU's guardrails", evidence={"Path": where})
+        return manual(f"Review that OU {path_name(chain[1:], names)} matches this account's environment "
+                      "and sensitivity", evidence={"Path": where})
     if not ous:
         return fail("The organization has no organizational unit: every account sits under the root",
                     evidence=evidence)
@@ -272,11 +330,17 @@ def _principals(statement: Json) -> list[str]:
                   "}",
     ),
 )
-def organizations_policy_management_delegated(organization: Json, account: Json) -> Outcome:
+def organizations_policy_management_delegated(
+    organization: Json, account: Json, view: AccountView
+) -> Outcome:
     """Without a delegated policy administrator, every guardrail change is made from the management
     account, concentrating day-to-day activity and credentials in the one account no SCP limits.
     A dedicated member account for policy management can itself be guarded and monitored."""
-    org, _ = management_view(organization, account)
+    return from_management(_policy_management(organization, account, view), account, view)
+
+
+def _policy_management(organization: Json, account: Json, view: AccountView) -> Outcome:
+    org, _, organization = management_parts(organization, account, view)
     if org is None:
         return fail("Not in an organization: there are no Organizations policies to delegate",
                     evidence={"Organization": None})
@@ -329,11 +393,17 @@ def _delegations(admins: Iterable[Json]) -> dict[str, list[str]]:
                   "}",
     ),
 )
-def organizations_integrated_services_delegated(organization: Json, account: Json) -> Outcome:
+def organizations_integrated_services_delegated(
+    organization: Json, account: Json, view: AccountView
+) -> Outcome:
     """A service integrated with Organizations but administered from the management account forces
     its operators to work in the organization's most privileged account. A delegated administrator
     moves that work to a member account that SCPs can guard, and separates the duties."""
-    org, data = management_view(organization, account)
+    return from_management(_integrated_services(organization, account, view), account, view)
+
+
+def _integrated_services(organization: Json, account: Json, view: AccountView) -> Outcome:
+    org, data, organization = management_parts(organization, account, view)
     if org is None:
         return fail("Not in an organization: no service is administered for the organization",
                     evidence={"Organization": None})

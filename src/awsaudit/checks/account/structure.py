@@ -9,7 +9,14 @@ from typing import NamedTuple
 
 from awsaudit.checks._registry import ACCOUNT, Missing, check, need
 from awsaudit.checks._view import AccountView
-from awsaudit.checks.account._organization import is_management, limited, organizations_data, summary
+from awsaudit.checks.account._organization import (
+    account_id,
+    is_management,
+    limited,
+    management_view,
+    organizations_data,
+    summary,
+)
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, manual, ok
 
 # --- ACCT-1 ---------------------------------------------------------------------------------------
@@ -39,7 +46,7 @@ from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail
                   "}",
     ),
 )
-def organizations_multi_account_organization(organization: Json, account: Json) -> Outcome:
+def organizations_multi_account_organization(organization: Json, account: Json, view: AccountView) -> Outcome:
     """Separate accounts are AWS's strongest isolation boundary: a compromised or misconfigured
     project account cannot reach the others, costs and quotas are separated, and a central
     management account can apply guardrails, logging and security services to all of them.
@@ -48,8 +55,11 @@ def organizations_multi_account_organization(organization: Json, account: Json) 
     if org is None:
         return fail("The account belongs to no AWS Organization", evidence={"Organization": None})
     if not is_management(org, account):
+        place = view.organization.account(account_id(account)) if view.organization is not None else None
+        where = f", in {place.path}" if place is not None else ""
+        evidence = {**summary(org), "Path": place.path} if place is not None else summary(org)
         return ok(f"Member account of organization {org.get('Id')}, managed by account "
-                  f"{org.get('MasterAccountId')}", evidence=summary(org))
+                  f"{org.get('MasterAccountId')}{where}", evidence=evidence)
     accounts = need(organizations_data(account), "accounts")
     active = [a for a in accounts if a.get("Status", "ACTIVE") == "ACTIVE"]
     evidence = {**summary(org), "accounts": limited([{"Id": a.get("Id"), "Name": a.get("Name")}
@@ -240,11 +250,37 @@ def _budget_summary(budget: Json) -> Json:
                   "}",
     ),
 )
-def budgets_budget_with_notification(account: Json) -> Outcome:
+def budgets_budget_with_notification(account: Json, view: AccountView) -> Outcome:
     """Stolen credentials are most often used to mine crypto-currency or send spam on the victim's
     bill, and a runaway deployment can do the same damage by mistake. A budget that notifies
-    someone caps the time such misuse goes unnoticed to hours instead of the next invoice."""
-    budgets = AccountView.of(account).collection("budgets.budgets")
+    someone caps the time such misuse goes unnoticed to hours instead of the next invoice.
+    A budget the management account keeps for this account (filtered on it) counts as well."""
+    try:
+        budgets = view.collection("budgets.budgets")
+    except Missing:
+        if (central := _central_budgets(view)) is not None:
+            return central
+        raise
+    if not any(b.get("Notifications") for b in budgets) and (central := _central_budgets(view)):
+        return central
+    return _own_budgets(budgets)
+
+
+def _central_budgets(view: AccountView) -> Outcome | None:
+    """PASS when the management account keeps a notifying budget on this member account."""
+    context = view.organization
+    if context is None or context.management_id == view.id or not context.budgets:
+        return None
+    covering = [b for b in context.budgets if view.id in linked_accounts(b) and b.get("Notifications")]
+    if not covering:
+        return None
+    names = ", ".join(str(b.get("BudgetName")) for b in covering)
+    return ok(f"The management account {context.management_id} keeps budget(s) {names} on this account, "
+              "notifying subscribers", evidence={"management account": context.management_id,
+                                                  "budgets": [_budget_summary(b) for b in covering]})
+
+
+def _own_budgets(budgets: list[Json]) -> Outcome:
     if not budgets:
         return fail("The account has no budget", evidence={"budgets": []})
     alerting = [b for b in budgets if b.get("Notifications")]
@@ -259,6 +295,111 @@ def budgets_budget_with_notification(account: Json) -> Outcome:
         raise Missing("Notifications", reasons)
     return fail(f"None of the {len(budgets)} budget(s) has a notification",
                 evidence=[_budget_summary(b) for b in budgets])
+
+
+def linked_accounts(budget: Json) -> set[str]:
+    """The member accounts a budget is filtered on: CostFilters.LinkedAccount, or a LINKED_ACCOUNT
+    dimension anywhere in its FilterExpression (And/Or/Not nest). Empty: the whole bill."""
+    found = {str(a) for a in (budget.get("CostFilters") or {}).get("LinkedAccount") or []}
+    stack = [budget.get("FilterExpression")]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            dimension = node.get("Dimensions")
+            if isinstance(dimension, dict) and dimension.get("Key") == "LINKED_ACCOUNT":
+                found.update(str(v) for v in dimension.get("Values") or [])
+            stack.extend(v for k, v in node.items() if k in ("And", "Or", "Not"))
+    return found
+
+
+@check(
+    "budgets_member_accounts_budgeted",
+    title="The management account keeps a notifying budget on every member account",
+    severity=Severity.LOW,
+    objective=Objective.AVAILABILITY,
+    over="organizations.organization",
+    remediation=Remediation(
+        console=(
+            "In the management account, open Billing and Cost Management > Budgets > Create budget.",
+            "Choose a cost budget; under Budget scope filter on Linked account and pick the member account.",
+            "Add an alert threshold with an e-mail or SNS subscriber; repeat for each account in the "
+            "evidence.",
+        ),
+        cli="aws budgets create-budget --account-id {management_account} --budget "
+            "'{\"BudgetName\":\"{member}-monthly\",\"BudgetType\":\"COST\",\"TimeUnit\":\"MONTHLY\","
+            "\"BudgetLimit\":{\"Amount\":\"500\",\"Unit\":\"USD\"},"
+            "\"CostFilters\":{\"LinkedAccount\":[\"{member}\"]}}' --notifications-with-subscribers file://alert.json",
+        terraform='resource "aws_budgets_budget" "member" {\n'
+                  '  name         = "acme-prod-monthly"\n'
+                  '  budget_type  = "COST"\n'
+                  '  limit_amount = "500"\n'
+                  '  limit_unit   = "USD"\n'
+                  '  time_unit    = "MONTHLY"\n'
+                  "  cost_filter {\n"
+                  '    name   = "LinkedAccount"\n'
+                  "    values = [var.member_account_id]\n"
+                  "  }\n"
+                  "}",
+    ),
+)
+def budgets_member_accounts_budgeted(
+    organization: Json, account: Json, view: AccountView
+) -> Outcome | list[Outcome]:
+    """A budget inside a member account is read and changed by that account's own administrators,
+    the people whose misuse (or whose stolen keys) it should reveal. Budgets the management account
+    keeps per member account (filtered on it) alert the central team whatever happens inside the
+    account, and one place shows which accounts have no spending limit (ACCT-3)."""
+    org, data = management_view(organization, account, view)
+    if org is None:
+        return ok("Not in an organization: there are no member accounts (the account's own budget is "
+                  "judged by budgets_budget_with_notification)", evidence={"Organization": None})
+    management = str(org.get("MasterAccountId"))
+    if view.organization is not None and view.organization.management_id == management:
+        budgets = view.organization.budgets
+        if budgets is None:
+            raise Missing("budgets", view.organization.gaps.get("budgets", "not collected"))
+    else:  # the management account without a context (a single-account evaluation)
+        budgets = AccountView.of(account).collection("budgets.budgets")
+    unread = [b for b in budgets if "Notifications" not in b]
+    covered = {a for b in budgets if b.get("Notifications") for a in linked_accounts(b)}
+    if account_id(account) != management:  # a member account: its own verdict
+        return _member_budget(account_id(account), management, covered, unread, view)
+    members = [a for a in need(data, "accounts")
+               if a.get("Id") != management and a.get("Status", "ACTIVE") == "ACTIVE"]
+    missing = [a for a in members if a.get("Id") not in covered]
+    evidence: Json = {"covered": sorted(covered & {str(a.get("Id")) for a in members}),
+                      "budgets": [_budget_summary(b) for b in budgets if linked_accounts(b)]}
+    if missing and unread:
+        raise Missing("Notifications", "; ".join(str(b.get("BudgetName")) for b in unread))
+    if missing:
+        scanned = view.organization.scanned if view.organization is not None else frozenset()
+        shown = [f"{a.get('Name')} ({a.get('Id')})" for a in missing]
+        return [fail(f"{len(missing)} of {len(members)} member account(s) have no budget kept by the "
+                     f"management account: {', '.join(shown[:5])}",
+                     evidence={**evidence, "without": limited(shown)}),
+                *(fail(f"Member account {a.get('Name')} ({a.get('Id')}) has no budget kept by the "
+                       "management account", evidence={"Account": a.get("Id"), "Name": a.get("Name")},
+                       resource=str(a.get("Arn") or a.get("Id")))
+                  for a in missing if a.get("Id") not in scanned)]
+    return ok(f"Every one of the {len(members)} active member account(s) has a notifying budget kept by "
+              "the management account", evidence=evidence)
+
+
+def _member_budget(member: str, management: str, covered: set[str], unread: list[Json],
+                   view: AccountView) -> Outcome:
+    evidence: Json = {"management account": management}
+    if member in covered:
+        return ok(f"The management account {management} keeps a notifying budget on this account",
+                  evidence=evidence)
+    if unread:
+        raise Missing("Notifications", "; ".join(str(b.get("BudgetName")) for b in unread))
+    own, _ = view.items("budgets.budgets")
+    if own:
+        evidence["own budgets (visible only inside the account)"] = [_budget_summary(b) for _, b in own]
+    return fail(f"No budget kept by the management account {management} watches this account's spending",
+                evidence=evidence)
 
 
 # --- CIS 2.2 and 2.3 ------------------------------------------------------------------------------

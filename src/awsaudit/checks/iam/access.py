@@ -230,13 +230,18 @@ class PolicySource(NamedTuple):
     paths: tuple[tuple[str, ...], ...]  # candidate locations in each resource; the first present wins
     label: str
     required: bool = False  # a scan always collects it: its absence is a gap, not "not examined"
+    holder: str | None = None
+    """The key the collector always sets when it read the policy (SNS/SQS `Attributes`): absent
+    without a recorded error, the policy was not collected (an older snapshot), not "no policy"."""
 
 
 SOURCES = (
     PolicySource("s3", "buckets", (("Policy",),), "S3 bucket policies", required=True),
     PolicySource("kms", "keys", (("KeyPolicy",), ("Policy",)), "KMS key policies"),
-    PolicySource("sns", "topics", (("Policy",), ("Attributes", "Policy")), "SNS topic policies"),
-    PolicySource("sqs", "queues", (("Policy",), ("Attributes", "Policy")), "SQS queue policies"),
+    PolicySource("sns", "topics", (("Policy",), ("Attributes", "Policy")), "SNS topic policies",
+                 holder="Attributes"),
+    PolicySource("sqs", "queues", (("Policy",), ("Attributes", "Policy")), "SQS queue policies",
+                 holder="Attributes"),
 )
 
 # Service-specific condition keys that pin the caller to an account, as their global equivalents,
@@ -330,6 +335,8 @@ def iam_resource_policies_no_public_principal(account: Json, view: AccountView) 
         for region, resource in resources:
             kind, value = _policy(resource, source.paths)
             arn = str(resource.get("_arn"))
+            if kind == "absent" and source.holder and source.holder not in resource:
+                kind, value = "gap", f"{source.holder}: not collected"
             if kind == "gap":
                 gaps.append(f"{arn} {value}")
                 continue

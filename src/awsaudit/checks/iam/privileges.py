@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from awsaudit.checks._org_context import Guardrails
 from awsaudit.checks._registry import Missing, check, need
 from awsaudit.checks._view import AccountView, ModelSpec
 from awsaudit.iam.coverage import admin_policies, policy_grants_everything
@@ -25,9 +26,16 @@ def _iam(account: Json) -> Json:
     return iam  # type: ignore[no-any-return]
 
 
+def _guardrails(view: AccountView) -> Guardrails:
+    """The SCPs and RCPs that bind the account (none without the organization's context)."""
+    if view.organization is None:
+        return Guardrails(gap="the organization's management account is not in the snapshot")
+    return view.organization.guardrails(view.id)
+
+
 def _build_model(view: AccountView) -> IamAccount:
     iam = _iam(view.doc)
-    return build(iam, view.id or account_id_of(iam), view.partition)
+    return build(iam, view.id or account_id_of(iam), view.partition, _guardrails(view).levels)
 
 
 IAM_MODEL = ModelSpec("iam", _build_model)
@@ -88,7 +96,7 @@ ADMIN_REMEDIATION = Remediation(
 
 @check(
     "iam_policy_no_admin_privileges",
-    title="No attached IAM managed policy allows every action on every resource",
+    title="No IAM managed policy allows every action on every resource",
     severity=Severity.HIGH,
     objective=Objective.INTEGRITY,
     over="iam.policies",
@@ -96,7 +104,9 @@ ADMIN_REMEDIATION = Remediation(
 )
 def iam_policy_no_admin_privileges(policy: Json) -> Outcome:
     """A policy that allows "*" on "*" (directly, through NotAction or through wildcards covering
-    every service) makes whoever holds it an administrator: one leaked credential is the account."""
+    every service) makes whoever holds it an administrator: one leaked credential is the account.
+    Attached, it is high; unattached it is still a finding (low): it sits ready for anyone who may
+    attach policies, and it is exactly what an intruder looks for."""
     versions = need(policy, "PolicyVersionList")
     default_id = policy.get("DefaultVersionId")
     default = next((v for v in versions
@@ -114,8 +124,9 @@ def iam_policy_no_admin_privileges(policy: Json) -> Outcome:
     if not policy_grants_everything(parsed):
         return ok(f"Policy {name} does not allow every action on every resource", evidence=evidence)
     if not attachments:
-        return ok(f"Policy {name} allows every action on every resource but is not attached",
-                  evidence=evidence)
+        # Dormant, not harmless: one AttachUserPolicy (by anyone allowed it) makes an administrator.
+        return fail(f"Policy {name} allows every action on every resource; it is not attached (dormant: "
+                    "one attach away from an administrator)", evidence=evidence, severity=Severity.LOW)
     return fail(f"Policy {name} allows every action on every resource and is attached to {attachments} "
                 f"entit{'y' if attachments == 1 else 'ies'}", evidence=evidence)
 
@@ -180,7 +191,8 @@ def _admin_outcome(entity: Entity, view: AccountView, settings: Settings) -> Out
                   evidence={"Path": entity.path})
     verdict = model.everything(entity)
     evidence: Json = {"granted_by": admin_policies(entity.policies) or [p.name for p in entity.policies],
-                      "conditional": verdict.conditional, "gaps": list(entity.gaps)}
+                      "conditional": verdict.conditional, "gaps": list(entity.gaps),
+                      "guardrails": _guardrails(view).evidence()}
     if verdict:
         if is_designated(entity, settings.designated_admins):
             return ok(f"{entity.ref} is a designated administrator", evidence=evidence)
@@ -189,6 +201,9 @@ def _admin_outcome(entity: Entity, view: AccountView, settings: Settings) -> Out
                     evidence=evidence)
     _no_gaps(entity)
     gap = verdict.gap
+    if gap and model.scps and ("SCP" in gap[2] or "RCP" in gap[2]):  # the guardrail decided
+        return ok(f"{entity.ref} is not an administrator: {gap[0]} is denied ({gap[2]})",
+                  evidence={"example_denied": list(gap), "guardrails": _guardrails(view).evidence()})
     return ok(f"{entity.ref} is not an administrator",
               evidence={"example_denied": list(gap) if gap else None})
 

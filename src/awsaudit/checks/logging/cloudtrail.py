@@ -124,12 +124,36 @@ def cloudtrail_multi_region_trail_logging(account: Json, view: AccountView) -> O
                       "in every region",
                       evidence={**_summary(region, trail), **selectors})
         seen[-1]["ManagementEvents"] = sorted(covered) or "none"
+    if (covered_by := _organization_trail(view)) is not None:
+        return covered_by
     if gaps:
         raise Missing("cloudtrail.trails", "; ".join(gaps))
     if not seen:
         return fail("No CloudTrail trail exists in any region", evidence={"trails": []})
     return fail("No trail is multi-region, logging and recording read and write management events",
                 evidence={"trails": seen})
+
+
+def _organization_trail(view: AccountView) -> Outcome | None:
+    """PASS for a member account when an organization trail, as its owner (the management account)
+    reads it, is multi-region, logging and records read and write management events: by effect it
+    records this account's events, whatever the member's own copy of it shows."""
+    context = view.organization
+    if context is None or context.management_id == view.id or context.account(view.id) is None:
+        return None
+    for located in context.organization_trails():
+        try:
+            covered, selectors = _management_events(located.item)
+        except Missing:
+            continue
+        if covered >= BOTH:
+            trail = located.item
+            return ok(f"Organization trail {trail.get('Name')} of account {located.account} logs this "
+                      "account's management events (read and write) in every region",
+                      evidence={**_summary(located.region, trail), "TrailARN": trail.get("TrailARN"),
+                                "owner": located.account, **selectors,
+                                "note": "an organization trail records every member account's events"})
+    return None
 
 
 @check(
@@ -232,11 +256,15 @@ def delivery_problem(trail: Json) -> str | None:
                   "}",
     ),
 )
-def cloudtrail_trail_cloudwatch_logs_delivery(trail: Json) -> Outcome:
+def cloudtrail_trail_cloudwatch_logs_delivery(trail: Json, view: AccountView) -> Outcome:
     """Log files in S3 are for investigation after the fact; only events streamed to CloudWatch Logs
     can drive metric filters and alarms that tell someone within minutes that the root user signed in
     or a trail was stopped. A configured log group whose delivery fails (deleted group, broken role)
-    is as silent as none."""
+    is as silent as none. An organization trail seen from a member account is judged as its owner
+    reads it (the member's copy may lack the status)."""
+    owner = view.organization.trail(str(trail.get("TrailARN"))) if view.organization is not None else None
+    if owner is not None and owner.account != view.id:
+        trail = owner.item
     problem = delivery_problem(trail)
     evidence = {k: trail.get(k) for k in ("CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn")}
     status = trail.get("Status")
@@ -244,9 +272,13 @@ def cloudtrail_trail_cloudwatch_logs_delivery(trail: Json) -> Outcome:
         # The last delivery time changes with every event: it would make the evidence differ on
         # every scan. The error (or its absence) is what decides.
         evidence["LatestCloudWatchLogsDeliveryError"] = status.get("LatestCloudWatchLogsDeliveryError")
+    org = ""
+    if owner is not None and owner.account != view.id:
+        evidence["organization trail of"] = owner.account
+        org = f" (organization trail of account {owner.account})"
     if problem is not None:
-        return fail(f"Trail {trail.get('Name')}: {problem}", evidence=evidence)
-    return ok(f"Trail {trail.get('Name')} delivers to CloudWatch Logs without delivery errors",
+        return fail(f"Trail {trail.get('Name')}{org}: {problem}", evidence=evidence)
+    return ok(f"Trail {trail.get('Name')}{org} delivers to CloudWatch Logs without delivery errors",
               evidence=evidence)
 
 

@@ -117,7 +117,7 @@ def _summary(recorder: Json) -> Json:
     over="config.region",
     remediation=REMEDIATION,
 )
-def config_recorder_enabled(region: Json) -> Outcome:
+def config_recorder_enabled(region: Json, view: AccountView) -> Outcome:
     """Config keeps the configuration history of every resource: what a security group, bucket
     policy or role looked like at any time, and who changed it. Without it in a region, a
     resource created there by an intruder (or a change reverted after abuse) leaves no
@@ -129,6 +129,8 @@ def config_recorder_enabled(region: Json) -> Outcome:
         "DeliveryChannels": [{k: c.get(k) for k in ("name", "s3BucketName", "snsTopicARN")}
                              for c in channels],
     }
+    if aggregators := organization_aggregators(view, str(region.get("_region") or _region_of(region))):
+        evidence["OrganizationAggregators"] = aggregators
     if not recorders:
         return fail("No AWS Config recorder in this region: its configuration changes are not recorded",
                     evidence=evidence)
@@ -146,6 +148,29 @@ def config_recorder_enabled(region: Json) -> Outcome:
                       f"s3://{channels[0].get('s3BucketName')}", evidence=evidence)
         problems.append(f"recorder {recorder.get('name')} {' and '.join(gaps)}")
     return fail("No recorder records all resource types: " + "; ".join(problems), evidence=evidence)
+
+
+def _region_of(region: Json) -> str:
+    arn = str(region.get("_arn") or "")
+    return arn.split(":")[3] if arn.count(":") >= 4 else ""
+
+
+def organization_aggregators(view: AccountView, region: str) -> list[Json]:
+    """Organization-wide aggregators (of the management account or a delegated administrator)
+    that gather this region's Config data: central visibility, named in evidence. An aggregator
+    records nothing itself, so it never satisfies a recording control."""
+    context = view.organization
+    if context is None:
+        return []
+    found = []
+    for located in context.aggregators:
+        source = located.item.get("OrganizationAggregationSource") or {}
+        if source.get("AllAwsRegions") or region in (source.get("AwsRegions") or []):
+            found.append({"name": located.item.get("ConfigurationAggregatorName"), "account": located.account,
+                          "region": located.region,
+                          "note": "gathers this account's Config data centrally but records nothing: "
+                                  "the region still needs its own recorder"})
+    return found
 
 
 @check(

@@ -1,12 +1,25 @@
 """The alarm chain behind CIS 5.1-5.15 and MON-1..6, followed link by link through the snapshot.
 
-An alert on (say) IAM policy changes works only if every link holds: a multi-region trail that is
-logging all management events delivers to a CloudWatch Logs log group; a metric filter on that
-group really matches the events (decided by evaluating its parsed pattern on sample events, see
-checks/monitoring/filter_pattern.py); a CloudWatch alarm in the group's region watches the filter's
-metric and has an enabled action to an SNS topic; the topic has a confirmed subscriber. The first complete
+An alert on (say) IAM policy changes works only if every link holds: a multi-region trail logging
+the management events the alarm is about (see below) delivers to a CloudWatch Logs log group; a
+metric filter on that group really matches the events (decided by evaluating its parsed pattern on
+sample events, see checks/monitoring/filter_pattern.py); a CloudWatch alarm in the group's region
+watches the filter's metric and has an enabled action to an SNS topic; the topic has a confirmed
+subscriber and lets CloudWatch publish. The first complete
 chain passes. Otherwise the failure names the link that is missing on the chain that got
 furthest, and any data we could not read on the way makes the result UNKNOWN instead.
+
+Which trail qualifies is judged by whether the alarm's events reach the filter. CloudTrail classes
+every management event as read (readOnly: Describe*, Get*, List* ...) or write, and a trail may
+record only one class. The events an alarm must catch decide what it needs: the change alarms
+(IAM, bucket policy, security group, NACL, gateway, route table, VPC, CloudTrail, Config, KMS key
+deletion, Organizations) and sign-in alarms catch write events only, so a multi-region trail
+recording write management events suffices; unauthorized calls (AccessDenied on Describe/List/Get
+is reconnaissance) and root activity also catch read events, so a write-only trail leaves them blind.
+
+The SNS topic must deliver: a confirmed subscription (ListSubscriptions, or the topic's own
+SubscriptionsConfirmed count, which includes other accounts' subscribers) and no topic-policy
+statement denying CloudWatch sns:Publish.
 """
 
 from __future__ import annotations
@@ -17,12 +30,31 @@ from typing import Any
 
 from awsaudit.checks._registry import Missing, need
 from awsaudit.checks._view import AccountView
-from awsaudit.checks.logging.cloudtrail import BOTH, _management_events, delivery_problem
+from awsaudit.checks.logging.cloudtrail import READ, WRITE, _management_events, delivery_problem
 from awsaudit.checks.monitoring.filter_pattern import Pattern, PatternError, parse
+from awsaudit.iam.conditions import Context
+from awsaudit.iam.evaluate import Caller, PolicySet, Request, evaluate
+from awsaudit.iam.policy import PolicyError, parse_policy
 from awsaudit.model import Json, Outcome, Remediation, fail, ok
 
 NAMESPACE = "CISBenchmark"
 """Namespace suggested in remediation (any namespace passes, as long as the alarm watches it)."""
+
+READ_PREFIXES = ("Describe", "Get", "List", "Head", "Lookup", "BatchGet", "Search")
+"""Event names CloudTrail records as read events (readOnly: true)."""
+READ_ONLY_EVENTS: dict[str, bool] = {
+    "ConsoleLogin": False,  # sign-in events are write events (readOnly: false), success or failure
+    "Decrypt": True, "GenerateDataKey": True,  # KMS reads whose names carry no read verb
+}
+"""CloudTrail's read/write class of the event names whose class the prefix rule gets wrong."""
+CLOUDWATCH = "cloudwatch.amazonaws.com"
+
+
+def read_only(event_name: str) -> bool:
+    """CloudTrail's readOnly flag for an event name (Describe*/Get*/List* ... are read events)."""
+    if event_name in READ_ONLY_EVENTS:
+        return READ_ONLY_EVENTS[event_name]
+    return event_name.startswith(READ_PREFIXES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +74,21 @@ class AlarmControl:
     reference: str  # the CIS reference filter pattern (remediation text; tests prove it passes)
     catch: tuple[Sample, ...]  # each must match
     ignore: tuple[Sample, ...]  # normal activity: none may match, else the alarm cannot single out the topic
+
+    @property
+    def event_classes(self) -> frozenset[str]:
+        """The management-event classes (read, write) of the events the alarm must catch: what a
+        trail must record for them to reach the filter."""
+        return frozenset(READ if s.event.get("readOnly") else WRITE for s in self.catch)
+
+    def event_class_evidence(self) -> Json:
+        """The event class, said in every finding: which class each caught event has."""
+        by_class: dict[str, list[str]] = {}
+        for sample in self.catch:
+            by_class.setdefault(READ if sample.event.get("readOnly") else WRITE, []).append(
+                str(sample.event.get("eventName")))
+        return {"needs": sorted(self.event_classes),
+                "events": {k: sorted(set(v)) for k, v in sorted(by_class.items())}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,13 +234,60 @@ def _watches(alarm: Json, metric: Json) -> bool:
 
 
 def _alarm_summary(alarm: Json) -> Json:
-    keys = ("AlarmName", "MetricName", "Namespace", "ActionsEnabled", "AlarmActions", "Threshold",
+    keys = ("AlarmName", "AlarmArn", "MetricName", "Namespace", "ActionsEnabled", "AlarmActions", "Threshold",
             "ComparisonOperator")
     return {k: alarm.get(k) for k in keys}
 
 
 def _filter_summary(metric_filter: Json) -> Json:
     return {k: metric_filter.get(k) for k in ("filterName", "filterPattern", "metricTransformations")}
+
+
+def _excluded_sources(trail: Json) -> set[str]:
+    """Event sources every management-event selector of the trail leaves out (basic
+    ExcludeManagementEventSources, advanced eventSource NotEquals): their events never arrive."""
+    excluded: set[str] | None = None
+    for selector in trail.get("EventSelectors") or []:
+        if selector.get("IncludeManagementEvents", True):
+            dropped = set(selector.get("ExcludeManagementEventSources") or [])
+            excluded = dropped if excluded is None else excluded & dropped
+    for selector in trail.get("AdvancedEventSelectors") or []:
+        fields = {f.get("Field"): f for f in selector.get("FieldSelectors", [])}
+        if "Management" in (fields.get("eventCategory") or {}).get("Equals", []):
+            dropped = set((fields.get("eventSource") or {}).get("NotEquals") or [])
+            excluded = dropped if excluded is None else excluded & dropped
+    return excluded or set()
+
+
+def _count(value: Any) -> int:
+    """SubscriptionsConfirmed is a number in text ("2"); anything else counts as none."""
+    try:
+        return max(0, int(str(value)))
+    except ValueError:
+        return 0
+
+
+def _denies_cloudwatch(document: Any, topic: str, alarm: str, evidence: Json) -> str | None:
+    """The statement of the topic policy that denies CloudWatch publishing the alarm, or None.
+
+    Evaluated by the policy engine as CloudWatch's request (service principal, sns:Publish on the
+    topic, the alarm's account and ARN as source); an unreadable policy cannot be shown to deny.
+    """
+    if not document:
+        return None
+    try:
+        policy = parse_policy(document, f"topic {_arn_part(topic, 5)} policy", "resource")
+    except PolicyError:
+        return None
+    account = _arn_part(topic, 4)
+    alarm_arn = str((evidence.get("alarm") or {}).get("AlarmArn") or
+                    f"arn:aws:cloudwatch:{_arn_part(topic, 3)}:{account}:alarm:{alarm}")
+    context = Context.of({"aws:SourceAccount": account, "aws:SourceArn": alarm_arn}, open=True)
+    request = Request("sns:Publish", topic, context, Caller(CLOUDWATCH, account, "service"))
+    decision = evaluate(request, PolicySet(resource=policy, resource_account=account))
+    if not decision.allowed and decision.reason.startswith("explicit deny"):
+        return ", ".join(str(m) for m in decision.matches)
+    return None
 
 
 @dataclass
@@ -245,10 +339,16 @@ class _Chain:
                 if problem is None:
                     groups.setdefault(str(trail["CloudWatchLogsLogGroupArn"]), []).append(name)
         if not groups:
-            self.fell_short(0, "No multi-region trail that logs all management events delivers to "
+            self.fell_short(0, f"No multi-region trail that logs {self.wanted()} delivers to "
                                "CloudWatch Logs, so no metric filter can see the events",
-                            {"trails": seen})
+                            {"trails": seen, "event_class": self.control.event_class_evidence()})
         return groups
+
+    def wanted(self) -> str:
+        """The management events the alarm needs, in words."""
+        if self.control.event_classes == frozenset({READ, WRITE}):
+            return "read and write management events"
+        return f"{'/'.join(sorted(self.control.event_classes))} management events"
 
     def _disqualified(self, region: str, trail: Json) -> str | None:
         if not trail.get("IsMultiRegionTrail"):
@@ -257,8 +357,15 @@ class _Chain:
             if not need(trail, "Status").get("IsLogging"):
                 return "not logging"
             covered, _ = _management_events(trail)
-            if covered < BOTH:
-                return f"records only {'/'.join(sorted(covered)) or 'no'} management events"
+            sources = {str(s.event.get("eventSource")) for s in self.control.catch}
+            if dropped := sorted(sources & _excluded_sources(trail)):
+                return (f"excludes {', '.join(dropped)} management events: the events the alarm is about "
+                        "never reach it")
+            if missing := self.control.event_classes - covered:
+                recorded = f"{'/'.join(sorted(covered))} management events only" if covered else "no " \
+                    "management events"
+                return (f"records {recorded}: the {'/'.join(sorted(missing))} events the alarm is about "
+                        "never reach it")
             return delivery_problem(trail)
         except Missing as missing:
             self.gaps.append(("cloudtrail.trails", f"{region}: trail {trail.get('Name')}: {missing}"))
@@ -266,7 +373,8 @@ class _Chain:
 
     def from_log_group(self, group_arn: str, trails: list[str]) -> Outcome | None:
         region, name = _arn_part(group_arn, 3), _group_name(group_arn)
-        evidence: Json = {"trails": trails, "log_group": group_arn}
+        evidence: Json = {"trails": trails, "log_group": group_arn,
+                          "event_class": self.control.event_class_evidence()}
         if self.foreign(group_arn, "log group", "logs.metric_filters"):
             return None
         filters = self.collection(region, "logs", "metric_filters")
@@ -350,14 +458,33 @@ class _Chain:
         confirmed = [s for s in subscribed if _confirmed(s)]
         shown: list[Any] = [{k: s.get(k) for k in ("Protocol", "Endpoint", "SubscriptionArn")}
                             for s in subscribed]
-        if not confirmed:
+        entry = next(t for t in topics if t.get("TopicArn") == topic)
+        name = _arn_part(topic, 5)
+        try:
+            attributes: Json = need(entry, "Attributes")
+        except Missing as missing:
+            attributes = {}
+            self.gaps.append(("sns.topics", f"topic {topic} attributes: {missing.reason}"))
+        counted = _count(attributes.get("SubscriptionsConfirmed"))
+        if not confirmed and not counted:
             pending = f" ({len(subscribed)} pending confirmation)" if subscribed else ""
-            self.fell_short(4, f"SNS topic {_arn_part(topic, 5)}, notified by alarm {alarm}, has no "
-                               f"confirmed subscription{pending}", {**evidence, "subscriptions": shown})
+            self.fell_short(4, f"SNS topic {name}, notified by alarm {alarm}, has no "
+                               f"confirmed subscription{pending}", {**evidence, "subscriptions": shown,
+                                                                    "SubscriptionsConfirmed": counted})
             return None
+        if not attributes:
+            return None  # the topic policy could not be read: a deny of CloudWatch is not ruled out
+        denial = _denies_cloudwatch(attributes.get("Policy"), topic, alarm, evidence)
+        if denial:
+            self.fell_short(4, f"SNS topic {name}, notified by alarm {alarm}, has a policy that denies "
+                               f"CloudWatch sns:Publish ({denial}): the alarm notifies nobody",
+                            {**evidence, "topic_policy": attributes.get("Policy")})
+            return None
+        subscribers = max(len(confirmed), counted)
         return ok(
             f"Metric filter {evidence['metric_filter']['filterName']} on log group "
-            f"{_group_name(evidence['log_group'])} catches {self.control.topic}; alarm {alarm} notifies "
-            f"SNS topic {_arn_part(topic, 5)} ({len(confirmed)} confirmed subscription(s))",
-            evidence={**evidence, "subscriptions": shown},
+            f"{_group_name(evidence['log_group'])} catches {self.control.topic} "
+            f"({self.wanted()}, which trail {', '.join(evidence['trails'])} records); alarm {alarm} "
+            f"notifies SNS topic {name} ({subscribers} confirmed subscription(s))",
+            evidence={**evidence, "subscriptions": shown, "SubscriptionsConfirmed": counted},
         )

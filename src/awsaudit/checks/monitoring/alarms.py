@@ -11,7 +11,7 @@ from typing import Any
 
 from awsaudit.checks._registry import ACCOUNT, check
 from awsaudit.checks._view import AccountView
-from awsaudit.checks.monitoring._alarm_chain import AlarmControl, Sample, alarm_chain, remediation
+from awsaudit.checks.monitoring._alarm_chain import AlarmControl, Sample, alarm_chain, read_only, remediation
 from awsaudit.model import Json, Objective, Outcome, Severity
 
 SAMPLE_ACCOUNT = "111122223333"
@@ -31,7 +31,7 @@ def _event(source: str, name: str, **fields: Any) -> Json:
         "requestParameters": {}, "responseElements": None,
         "requestID": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
         "eventID": "9a8b7c6d-5e4f-3a2b-1c0d-e9f8a7b6c5d4",
-        "readOnly": name.startswith(("Describe", "Get", "List")), "eventType": "AwsApiCall",
+        "readOnly": read_only(name), "eventType": "AwsApiCall",
         "managementEvent": True, "recipientAccountId": SAMPLE_ACCOUNT, "eventCategory": "Management",
         **fields,
     }
@@ -99,6 +99,8 @@ ROOT_USAGE = AlarmControl(
         Sample("a root API call (iam:CreateAccessKey)",
                _event("iam.amazonaws.com", "CreateAccessKey", userIdentity=ROOT)),
         Sample("a root console sign-in", _console_login(mfa=True, success=True, identity=ROOT)),
+        Sample("a root read call (s3:ListBuckets)",
+               _event("s3.amazonaws.com", "ListBuckets", userIdentity=ROOT)),
     ),
     ignore=(Sample("an IAM user's API call", _event("iam.amazonaws.com", "ListUsers")),),
 )

@@ -70,8 +70,9 @@ def s3_bucket_default_encryption(bucket: Json) -> Outcome:
     Since January 2023 AWS applies SSE-S3 to every bucket and GetBucketEncryption reports it, so a
     bucket with no configuration at all is unusual (an old API response, a restored or emulated
     bucket) and its data-at-rest protection cannot be shown. A configured default is the evidence
-    auditors ask for (S3-1); SSE-KMS with a customer-managed key adds key policy control and
-    CloudTrail records of every decryption.
+    auditors ask for, and it alone decides S3-1 (SSE-S3, SSE-KMS and DSSE-KMS all encrypt every
+    object at rest); SSE-KMS with a customer-managed key adds key policy control and CloudTrail
+    records of every decryption.
     """
     encryption = need(bucket, "Encryption")  # None: ServerSideEncryptionConfigurationNotFoundError
     if encryption is None:
@@ -282,7 +283,8 @@ class UploadGuards:
     ),
 )
 def s3_bucket_denies_unencrypted_uploads(bucket: Json) -> Outcome:
-    """The second half of S3-1: a bucket policy that refuses uploads encrypted the wrong way.
+    """Hardening beyond S3-1 (which default encryption meets): a bucket policy that refuses
+    uploads encrypted the wrong way, keeping every object under the key the owner chose.
 
     Decision, "where required": default encryption already encrypts every upload that names no
     encryption, so with SSE-S3 as the default no object can be stored unencrypted and no policy

@@ -16,7 +16,13 @@
   }
   const checks = data.checks;
   const evidence = data.evidence;
-  const rows = data.findings;
+  // Rows travel packed: their repeated strings (status, message, account, region, resource) and
+  // placeholder values as indexes into shared tables, which keeps a 200-account report small.
+  const S = data.strings, V = data.values, MARK = JSON.stringify(data.account_mark).slice(1, -1);
+  // Evidence shared by accounts carries MARK where each row's own account id goes.
+  const ownAccount = (json, r) => json.split(MARK).join(r[ACCOUNT]);
+  const rows = data.findings.map((r) => [r[0], S[r[1]], S[r[2]], S[r[3]], S[r[4]], S[r[5]], r[6],
+                                         r[7] < 0 ? 0 : V[r[7]], r[8]]);
   const C = 0, STATUS = 1, MESSAGE = 2, ACCOUNT = 3, REGION = 4, RESOURCE = 5, EVIDENCE = 6, VALUES = 7, MUTE = 8;
 
   function el(tag, className, text) {
@@ -55,7 +61,8 @@
   }
 
   addOptions($("f-area"), unique(checks.map((c) => c.area)).map((a) => [a, a]));
-  addOptions($("f-account"), unique(rows.map((r) => r[ACCOUNT])).map((a) => [a, a]));
+  const names = data.account_names || {};
+  addOptions($("f-account"), unique(rows.map((r) => r[ACCOUNT])).map((a) => [a, names[a] ? a + " — " + names[a] : a]));
   addOptions($("f-region"), unique(rows.map((r) => r[REGION])).map((r) => [r, r]));
   addOptions($("f-control"), Array.from(controlChecks.entries()).map(([key, c]) => [key, c.label]));
   addOptions($("f-check"), checks.map((c, i) => [String(i), c.id + " — " + c.title]).sort((a, b) => a[1].localeCompare(b[1])));
@@ -67,7 +74,7 @@
     haystack = rows.map((r) => {
       const c = checks[r[C]];
       return [c.id, c.title, r[STATUS], r[MESSAGE], r[ACCOUNT], r[REGION], r[RESOURCE],
-        r[MUTE] ? r[MUTE][0] : "", r[EVIDENCE] >= 0 ? evidenceText[r[EVIDENCE]] : ""].join("\n").toLowerCase();
+        r[MUTE] ? r[MUTE][0] : "", r[EVIDENCE] >= 0 ? ownAccount(evidenceText[r[EVIDENCE]], r) : ""].join("\n").toLowerCase();
     });
     return haystack;
   }
@@ -203,7 +210,7 @@
         " — expires: " + (expires || "never")));
     }
     if (r[EVIDENCE] >= 0) {
-      let text = JSON.stringify(evidence[r[EVIDENCE]], null, 2);
+      let text = ownAccount(JSON.stringify(evidence[r[EVIDENCE]], null, 2), r);
       if (printing && text.length > PRINT_EVIDENCE) {
         text = text.slice(0, PRINT_EVIDENCE) + "\n… (" + text.length.toLocaleString() + " characters; the rest is in findings.json)";
       }
@@ -271,6 +278,7 @@
     setOnly("status", target.dataset.status || null);
     if (target.dataset.check && checkIndex.has(target.dataset.check)) $("f-check").value = String(checkIndex.get(target.dataset.check));
     if (target.dataset.control) $("f-control").value = target.dataset.control;
+    if (target.dataset.account) $("f-account").value = target.dataset.account;
     apply();
     $("findings").scrollIntoView();
   }
@@ -293,6 +301,17 @@
     if (tr) toggleDetails(tr);
   });
   for (const target of document.querySelectorAll("tr.clickable")) target.addEventListener("click", () => focusOn(target));
+  // The organization matrix: one listener per table; a cell's column names the account, its row the control.
+  const LETTERS = { F: "FAIL", U: "UNKNOWN", M: "MANUAL", X: "MUTED", P: "PASS" };
+  for (const table of document.querySelectorAll("table.matrix")) {
+    table.addEventListener("click", (event) => {
+      const td = event.target.closest("td");
+      if (!td) return;
+      const head = table.tHead.rows[0].cells[td.cellIndex];
+      focusOn({ dataset: { control: td.parentElement.dataset.control, account: head.dataset.account,
+                           status: LETTERS[td.textContent] } });
+    });
+  }
 
   apply();
   document.documentElement.dataset.ready = "1";
