@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from awsaudit.cli.exit_codes import EXIT_FINDINGS, EXIT_OK, exit_code
 from awsaudit.model import Finding, Objective, Severity, Status
 from awsaudit.report.mutelist import MutelistError, apply, load, parse, resource_tags
+from awsaudit.untrusted import limits
 
 TODAY = dt.date(2026, 5, 1)
 SG = "arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0bastion"
@@ -215,3 +217,33 @@ def test_load_reads_a_file_and_reports_a_missing_one(tmp_path: Path) -> None:
 def test_yaml_tags_are_never_constructed() -> None:
     with pytest.raises(MutelistError, match=r"^m\.yaml:2: mutelist: unsupported YAML tag"):
         parse("mutes:\n  - check: !!python/object/apply:os.system [echo hi]\n    reason: r\n", "m.yaml")
+
+
+def test_a_backtracking_regex_cannot_hang_the_audit() -> None:
+    """`(a+)+b` against a long ARN takes Python's `re` exponential time; RE2 is linear."""
+    hostile = finding(resource="arn:aws:s3:::" + "a" * 5000)
+    start = time.perf_counter()
+    out, _ = mute("mutes:\n  - resource: 'regex:arn:aws:s3:::(a+)+b'\n    reason: r\n", [hostile] * 20)
+    assert time.perf_counter() - start < 0.5
+    assert out[0].status is not Status.MUTED
+
+
+def test_yaml_aliases_are_refused_in_one_line() -> None:
+    """The "billion laughs": nested aliases expand exponentially when a loader constructs them."""
+    laughs = "a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n"
+    for level in "bcdefghi":
+        previous = chr(ord(level) - 1)
+        laughs += f"{level}: &{level} [*{previous},*{previous},*{previous},*{previous},*{previous}]\n"
+    text = laughs + "mutes:\n  - check: *i\n    reason: r\n"
+    with pytest.raises(MutelistError, match=r"m.yaml:2: mutelist: invalid YAML: YAML aliases"):
+        parse(text, "m.yaml")
+
+
+def test_a_huge_mutelist_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "TEXT_FILE_LIMIT", 1024)
+    path = tmp_path / "m.yaml"
+    path.write_text("mutes:\n" + "  - {check: x, reason: r}\n" * 100, encoding="utf-8")
+    with pytest.raises(MutelistError, match="larger than"):
+        load(path)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import reprlib
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from awsaudit.errors import InputError
+from awsaudit.untrusted import limits
 
 DEFAULT_FILE = Path("awsaudit.toml")
 
@@ -111,21 +113,31 @@ def _toml_value(value: Any) -> str:
     return str(value)
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+_SHORT.maxlist = 8
+
+
+def _short(value: Any) -> str:
+    """A value as the error quotes it: cut, so a 10 MB list is not a 10 MB error line."""
+    return _SHORT.repr(value)
+
+
 def _coerce(name: str, default: Any, value: Any, origin: str) -> Any:
     where = f"{origin}: key '{name}'"
     if isinstance(default, int):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise InputError(f"{where} must be a non-negative integer, not {value!r}")
+            raise InputError(f"{where} must be a non-negative integer, not {_short(value)}")
         return value
     if isinstance(default, tuple):
         if not isinstance(value, list):
-            raise InputError(f"{where} must be a list, not {value!r}")
+            raise InputError(f"{where} must be a list, not {_short(value)}")
         if name.endswith("_ports"):
             if not all(isinstance(p, int) and not isinstance(p, bool) and 0 <= p <= 65535 for p in value):
-                raise InputError(f"{where} must list port numbers 0-65535, not {value!r}")
+                raise InputError(f"{where} must list port numbers 0-65535, not {_short(value)}")
             return tuple(value)
         if not all(isinstance(v, str) for v in value):
-            raise InputError(f"{where} must list strings, not {value!r}")
+            raise InputError(f"{where} must list strings, not {_short(value)}")
         if name == "company_cidrs":
             return parse_cidrs(value, where)
         return tuple(value)
@@ -140,7 +152,7 @@ def parse_cidrs(values: list[str] | tuple[str, ...], where: str) -> tuple[str, .
             result.append(str(ipaddress.ip_network(value.strip(), strict=False)))
         except ValueError:
             raise InputError(
-                f"{where}: {value!r} is not a CIDR (e.g. 203.0.113.0/24 or 2001:db8::/32)"
+                f"{where}: {_short(value)} is not a CIDR (e.g. 203.0.113.0/24 or 2001:db8::/32)"
             ) from None
     return tuple(result)
 
@@ -150,7 +162,7 @@ def from_mapping(data: dict[str, Any], origin: str) -> Settings:
     changes: dict[str, Any] = {}
     for name, value in data.items():
         if name not in known:
-            raise InputError(f"{origin}: unknown key '{name}' (known keys: {', '.join(known)})")
+            raise InputError(f"{origin}: unknown key {_short(name)} (known keys: {', '.join(known)})")
         changes[name] = _coerce(name, getattr(DEFAULTS, name), value, origin)
     return dataclasses.replace(DEFAULTS, **changes)
 
@@ -162,11 +174,13 @@ def load(path: Path | None) -> Settings:
             return DEFAULTS
         path = DEFAULT_FILE
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(limits.read_text(path, "config file"))
     except OSError as exc:
         raise InputError(f"{path}: cannot read config: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not valid TOML: not UTF-8 text") from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise InputError(f"{path}: not valid TOML: nested too deeply") from None
     return from_mapping(data, str(path))

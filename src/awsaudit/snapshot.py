@@ -33,6 +33,7 @@ from typing import Any, BinaryIO
 
 from awsaudit.errors import SnapshotError
 from awsaudit.model import Json
+from awsaudit.untrusted import limits
 
 log = logging.getLogger(__name__)
 
@@ -158,8 +159,14 @@ def save(snapshot: Json, path: Path) -> None:
 # --- reading ------------------------------------------------------------------------------
 
 
-def _gzip_members(stream: BinaryIO, origin: str, truncated: Callable[[], None]) -> Iterator[bytes]:
-    """Each gzip member's content, decompressed; a truncated last member is dropped with a warning."""
+def _gzip_members(
+    stream: BinaryIO, origin: str, truncated: Callable[[], None], limit: int
+) -> Iterator[bytes]:
+    """Each gzip member's content, decompressed; a truncated last member is dropped with a warning.
+
+    A member that decompresses past `limit` bytes is refused before it is held in memory (a
+    gzip bomb is ~1,000 times its size): decompression is asked for at most what still fits.
+    """
     buffer = b""
     while True:
         if not buffer:
@@ -168,14 +175,22 @@ def _gzip_members(stream: BinaryIO, origin: str, truncated: Callable[[], None]) 
                 return
         decompressor = zlib.decompressobj(wbits=31)  # 31: expect a gzip header and trailer
         parts: list[bytes] = []
+        size = 0
         while True:
             try:
-                parts.append(decompressor.decompress(buffer))
+                part = decompressor.decompress(buffer, limit + 1 - size)
             except zlib.error as exc:
                 raise SnapshotError(f"{origin}: not an awsaudit snapshot (corrupt gzip: {exc})") from None
+            parts.append(part)
+            size += len(part)
+            if size > limit:
+                raise limits.too_large(origin, "snapshot record (decompressed)", limit)
             if decompressor.eof:
                 buffer = decompressor.unused_data
                 break
+            if decompressor.unconsumed_tail:
+                buffer = decompressor.unconsumed_tail
+                continue
             buffer = stream.read(_CHUNK)
             if not buffer:
                 log.warning("%s: the last record is truncated and was dropped", origin)
@@ -185,31 +200,53 @@ def _gzip_members(stream: BinaryIO, origin: str, truncated: Callable[[], None]) 
 
 
 def _records(path: Path, truncated: Callable[[], None]) -> Generator[Any, None, None]:
-    """The file's records: one per gzip member (schema 2), or the lines/document of plain JSON."""
+    """The file's records: one per gzip member (schema 2), or the lines/document of plain JSON.
+
+    Plain JSON must start with `{` (so /dev/zero or a binary file is refused at its first
+    byte) and is read up to the record limit; nesting too deep for the parser is refused.
+    """
     origin = str(path)
+    limit = limits.record_limit()
     try:
         stream = path.open("rb")
     except OSError as exc:
         raise SnapshotError(f"{path}: cannot read snapshot: {exc.strerror or exc}") from None
     with stream:
-        gzipped = stream.read(2) == b"\x1f\x8b"
-        stream.seek(0)
         try:
-            if not gzipped:
-                text = stream.read().decode("utf-8")
+            start = stream.read(2)
+            if start != b"\x1f\x8b":
+                first = (start + stream.read(_CHUNK)).lstrip()[:1]
+                if first != b"{":
+                    raise SnapshotError(
+                        f"{origin}: not an awsaudit snapshot (neither gzip nor a JSON object)"
+                    )
+                stream.seek(0)
+                raw = stream.read(limit + 1)
+                if len(raw) > limit:
+                    raise limits.too_large(origin, "snapshot (uncompressed JSON)", limit)
+                text = raw.decode("utf-8")
+                del raw
                 try:
-                    yield json.loads(text)  # schema 1, or anything else that is one document
+                    yield limits.loads(text)  # schema 1, or anything else that is one document
                 except json.JSONDecodeError:
                     for line in text.splitlines():
                         if line.strip():
-                            yield json.loads(line)
+                            yield limits.loads(line)
                 return
-            for member in _gzip_members(stream, origin, truncated):
+            stream.seek(0)
+            for member in _gzip_members(stream, origin, truncated, limit):
                 for line in member.decode("utf-8").splitlines():
                     if line.strip():
-                        yield json.loads(line)
+                        yield limits.loads(line)
+        except OSError as exc:
+            raise SnapshotError(f"{origin}: cannot read snapshot: {exc.strerror or exc}") from None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise SnapshotError(f"{origin}: not an awsaudit snapshot (not gzip/JSON: {exc})") from None
+        except limits.NestingTooDeepError as exc:
+            raise SnapshotError(f"{origin}: not an awsaudit snapshot (JSON {exc})") from None
+        except MemoryError:
+            raise SnapshotError(f"{origin}: a snapshot record does not fit in memory "
+                                f"(lower {limits.INPUT_LIMIT_ENV} to refuse it sooner)") from None
 
 
 class SnapshotReader:
@@ -240,6 +277,11 @@ class SnapshotReader:
             self.header = header_of(self._legacy)
         else:
             self.header = header_of(first)
+        partition = self.header.get("partition", "aws")
+        if not isinstance(partition, str) or not partition.startswith("aws"):
+            raise SnapshotError(
+                f"{path}: malformed snapshot: partition {partition!r} is not an AWS partition"
+            )
 
     def organization_scan(self) -> Json | None:
         """After `accounts()`: the Organization scan's coverage (None for a single-account scan).
@@ -278,9 +320,8 @@ class SnapshotReader:
                 raise SnapshotError(f"{origin}: malformed snapshot record (no account_id/account)")
             _check_account(account_id, account, origin)
             self.collected.append(account_id)
-            yield account_id, migrate({**self.header, "accounts": {account_id: account}}, origin)["accounts"][
-                account_id
-            ]
+            document = migrate({**self.header, "accounts": {account_id: account}}, origin)
+            yield account_id, conform(document["accounts"][account_id])
         if self._truncated:
             self.incomplete = f"{self.incomplete or NO_END}; its last record was truncated"
         elif not ended:
@@ -345,6 +386,8 @@ def validate(data: Any, origin: str = "snapshot") -> Json:
         raise SnapshotError(f"{origin}: malformed snapshot: 'accounts' must map account IDs to objects")
     for account_id, account in accounts.items():
         _check_account(account_id, account, origin)
+    if any(conform(account) is not account for account in accounts.values()):
+        document = {**document, "accounts": {k: conform(a) for k, a in accounts.items()}}
     return document
 
 
@@ -354,3 +397,136 @@ def _check_account(account_id: str, account: Json, origin: str) -> None:
             raise SnapshotError(
                 f"{origin}: malformed snapshot: accounts.{account_id}.{part} is not an object"
             )
+
+
+# --- conforming -------------------------------------------------------------------------------
+# A snapshot comes from a client, so any part of it may have the wrong type: `users` a string,
+# a region's `ec2` a number, `iam.account` a list. Checks must then say UNKNOWN with the reason,
+# never crash and never PASS (a dict where the list of security groups belongs used to yield
+# PASS; `iam.account = []` made the root and password-policy findings vanish). So every reader
+# conforms each account at load: a part that does not fit becomes a gap recorded where the
+# checks look for it (`_errors`) and in the account's `errors`, which coverage shows.
+
+SINGULAR = frozenset({
+    "accessanalyzer.region",
+    "account.contacts",
+    "config.region",
+    "ec2.ebs",
+    "iam.account",
+    "macie2.session",
+    "organizations.organization",
+    "s3.account",
+    "securityhub.hub",
+})
+"""Collections that hold one object (an account's or a region's settings). Every other collection
+is a list of objects; a collector that adds a singular one adds it here (a test over the demo
+snapshot keeps the two in step)."""
+MALFORMED = "MalformedSnapshot"
+ERROR_FIELDS = ("service", "region", "code")
+
+
+_KINDS: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
+
+
+def _kind(value: Any) -> str:
+    return _KINDS.get(type(value), type(value).__name__)
+
+
+class _Problems:
+    """What conform() replaced, as the account's error records."""
+
+    def __init__(self) -> None:
+        self.records: list[Json] = []
+
+    def add(self, service: str, region: str, where: str, problem: str) -> str:
+        message = f"{MALFORMED}: {where}: {problem}"
+        self.records.append({"service": service, "region": region, "operation": "LoadSnapshot",
+                             "resource": where, "code": MALFORMED, "message": message})
+        return message
+
+
+def _collection_problem(path: str, value: Any) -> str | None:
+    if path in SINGULAR:
+        return None if isinstance(value, dict) else f"expected an object, got {_kind(value)}"
+    if not isinstance(value, list):
+        return f"expected a list of objects, got {_kind(value)}"
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            return f"item {index} is {_kind(item)}, not an object"
+    return None
+
+
+def _conform_service(service: str, region: str, data: Any, problems: _Problems) -> Any:
+    if not isinstance(data, dict):
+        where = service if region == "global" else f"{region}.{service}"
+        reason = problems.add(service, region, where, f"expected an object, got {_kind(data)}")
+        return {"_errors": {"*": reason}}
+    fixed: Json | None = None
+    errors = data.get("_errors", {})
+    if not isinstance(errors, dict):
+        fixed = dict(data)
+        fixed["_errors"] = errors = {"*": problems.add(service, region, f"{service}._errors",
+                                                       f"expected an object, got {_kind(errors)}")}
+    for key, value in data.items():
+        if not isinstance(key, str) or key.startswith("_"):
+            continue
+        problem = _collection_problem(f"{service}.{key}", value)
+        if problem is None:
+            continue
+        if fixed is None:
+            fixed = dict(data)
+            fixed["_errors"] = errors = dict(errors)
+        del fixed[key]
+        errors[key] = problems.add(service, region, f"{service}.{key}", problem)
+    return data if fixed is None else fixed
+
+
+def _conform_part(part: Json, region: str, problems: _Problems) -> Json:
+    fixed = {service: _conform_service(service, region, data, problems) for service, data in part.items()}
+    return part if all(fixed[k] is part[k] for k in part) else fixed
+
+
+def _valid_error(record: Any) -> bool:
+    return isinstance(record, dict) and all(isinstance(record.get(k), str) for k in ERROR_FIELDS)
+
+
+def conform(account: Json) -> Json:
+    """The account with every ill-typed part turned into a recorded gap (see above).
+
+    A well-formed account is returned as it is (the same object, not a copy); otherwise a
+    shallow copy is made of what changed. `global` and `regions` that are not objects were
+    already refused (one line) by _check_account.
+    """
+    problems = _Problems()
+    out = dict(account)
+    out["global"] = _conform_part(account.get("global", {}), "global", problems)
+    regions: Json = {}
+    for region, part in account.get("regions", {}).items():
+        if isinstance(part, dict):
+            regions[str(region)] = _conform_part(part, str(region), problems)
+        else:
+            problems.add("snapshot", str(region), f"regions.{region}",
+                         f"expected an object of services, got {_kind(part)}")
+            regions[str(region)] = {}  # every service of the region: not collected
+    out["regions"] = regions
+    errors = account.get("errors", [])
+    if not isinstance(errors, list):
+        problems.add("snapshot", "global", "errors", f"expected a list of error records, got {_kind(errors)}")
+        errors = []
+    valid = [e for e in errors if _valid_error(e)]
+    if len(valid) != len(errors):
+        problems.add("snapshot", "global", "errors",
+                     f"{len(errors) - len(valid)} error record(s) without service, region and code dropped")
+    for key in ("regions_scanned", "regions_disabled", "regions_requested"):
+        value = account.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
+            problems.add("snapshot", "global", key, f"expected a list of region names, got {_kind(value)}")
+            out[key] = sorted(regions) if key == "regions_scanned" else []
+    for key in ("account_id", "_arn", "home_region"):
+        if key in account and not isinstance(account[key], str):
+            problems.add("snapshot", "global", key, f"expected a string, got {_kind(account[key])}")
+            del out[key]
+    if not problems.records:
+        return account
+    out["errors"] = [*valid, *problems.records]
+    return out

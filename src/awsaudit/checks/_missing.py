@@ -31,13 +31,29 @@ def reason(data: Any, key: str) -> str:
     return str(errors.get(key) or errors.get("*") or "not collected")
 
 
-def need(resource: Json, key: str) -> Any:
+def need(resource: Json, key: str, *kinds: type) -> Any:
     """Return resource[key]; raise Missing (with the recorded reason) if it was not collected.
 
-    `None` is a real answer ("AWS says: not configured") and is returned as is.
+    `None` is a real answer ("AWS says: not configured") and is returned as is. With `kinds`,
+    any other value must be of one of them (`bool` means a real boolean): a client's snapshot
+    may say `"LogFileValidationEnabled": "x"`, which is truthy, and must not read as PASS.
     """
     if isinstance(resource, dict) and key in resource:
-        return resource[key]
+        return typed(resource[key], key, *kinds)
     if not isinstance(resource, dict):
         raise Missing(key, f"malformed data: expected an object, got {type(resource).__name__}")
     raise Missing(key, reason(resource, key))
+
+
+def typed(value: Any, key: str, *kinds: type) -> Any:
+    """`value` if it is None or of one of `kinds` (none given: anything); else Missing (malformed)."""
+    if not kinds or value is None:
+        return value
+    fits = any(
+        type(value) is bool if kind is bool else isinstance(value, kind) and not isinstance(value, bool)
+        for kind in kinds
+    )
+    if not fits:
+        expected = " or ".join(kind.__name__ for kind in kinds)
+        raise Missing(key, f"malformed data: expected {expected}, got {type(value).__name__}")
+    return value

@@ -15,12 +15,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from awsaudit.checks._missing import Missing, need, reason
+from awsaudit.checks._missing import Missing, need, reason, typed
 from awsaudit.checks._view import AccountView
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, Status
 from awsaudit.settings import DEFAULTS, Settings
 
-__all__ = ["ACCOUNT", "REGISTRY", "Check", "Missing", "check", "need", "reason", "worst"]
+__all__ = ["ACCOUNT", "REGISTRY", "Check", "Missing", "check", "need", "reason", "typed", "worst"]
 """Missing, need and reason live in _missing (the view uses them too); checks import them here."""
 
 log = logging.getLogger(__name__)

@@ -44,7 +44,14 @@ def _account_block(s3: Json) -> tuple[Json | None, str]:
     if "PublicAccessBlock" not in doc:
         reason = (doc.get("_errors") or {}).get("PublicAccessBlock", "not collected")
         return None, f"account PublicAccessBlock not collected: {reason}"
+    if not _block_shaped(doc["PublicAccessBlock"]):
+        return None, f"account PublicAccessBlock malformed: {type(doc['PublicAccessBlock']).__name__}"
     return doc["PublicAccessBlock"], ""
+
+
+def _block_shaped(value: object) -> bool:
+    """A Block Public Access configuration (a client's snapshot may hold anything here)."""
+    return value is None or isinstance(value, dict)
 
 
 def _effective_block(bucket: Json, account_block: Json | None, account_reason: str) -> Json:
@@ -53,11 +60,14 @@ def _effective_block(bucket: Json, account_block: Json | None, account_reason: s
     https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
     """
     out = {k: v for k, v in bucket.items() if k != EFFECTIVE}
-    errors = {k: v for k, v in (bucket.get("_errors") or {}).items() if k != EFFECTIVE}
+    recorded = bucket.get("_errors")
+    errors = {k: v for k, v in (recorded if isinstance(recorded, dict) else {}).items() if k != EFFECTIVE}
     reasons = []
     if "PublicAccessBlock" not in bucket:
         reason = errors.get("PublicAccessBlock", "not collected")
         reasons.append(f"bucket PublicAccessBlock not collected: {reason}")
+    elif not _block_shaped(bucket["PublicAccessBlock"]):
+        reasons.append(f"bucket PublicAccessBlock malformed: {type(bucket['PublicAccessBlock']).__name__}")
     if account_reason:
         reasons.append(account_reason)
     if reasons:

@@ -13,6 +13,7 @@ import click
 
 from awsaudit import __version__
 from awsaudit.cli import audit, catalogue, exposure, history, iam
+from awsaudit.untrusted.text import visible
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -38,10 +39,27 @@ def main(verbose: int) -> None:
     Tunables (company IP ranges, ports, thresholds): awsaudit config --show-defaults
     Permissions the scan needs (read-only):           awsaudit permissions
 
-    Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or input error, 3 scan error.
+    Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or input error, 3 the audit is
+    not whole (a service not collected, a check or awsaudit crashed), 130 Ctrl-C, 143 SIGTERM.
     """
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(VisibleFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
+    for name in WIRE_LOGGERS:  # their DEBUG lines carry request headers: the session token
+        logging.getLogger(name).setLevel(max(level, logging.INFO))
+
+
+WIRE_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
+"""Loggers that, at DEBUG, write every request's headers and bodies (X-Amz-Security-Token, the
+responses' data): capped at INFO even with -vv, so credentials never reach a log."""
+
+
+class VisibleFormatter(logging.Formatter):
+    """Log lines carry account text (names, error messages): shown with visible(), never as control."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return visible(super().format(record), keep_newlines=True)
 
 
 for command in (audit.demo, audit.scan, audit.collect, audit.audit, audit.report_command,

@@ -23,11 +23,22 @@ from awsaudit import settings as settings_io
 from awsaudit import snapshot as snapshot_io
 from awsaudit.checks import evaluate
 from awsaudit.checks._org_context import build_context
-from awsaudit.cli._base import F, credentials, default_out, handle_errors, now_iso, progress_bar
-from awsaudit.cli.exit_codes import EXIT_OK, EXIT_SCAN_ERROR, exit_code
+from awsaudit.cli._base import (
+    F,
+    credentials,
+    default_out,
+    handle_errors,
+    now_iso,
+    progress_bar,
+    rescue_path,
+    say,
+    sigterm_interrupts,
+    writable_folder,
+)
+from awsaudit.cli.exit_codes import EXIT_OK, EXIT_SCAN_ERROR, exit_code, scan_errors
 from awsaudit.collect import COLLECTORS
 from awsaudit.collect.scan import ScanOptions
-from awsaudit.errors import InputError, ScanInterrupted
+from awsaudit.errors import InputError, ScanError, ScanInterrupted, SnapshotWriteError
 from awsaudit.model import Json, Severity
 from awsaudit.report import DEFAULT_FORMATS, FORMATS, ScanBuilder, ScanResult, parse_formats, write_all
 from awsaudit.report import mutelist as mutelist_io
@@ -54,6 +65,8 @@ class AuditChoices:
     mutelist: mutelist_io.Mutelist | None = None
     history_db: Path | None = None
     """The history store to compare with and record into; None: --no-history."""
+    fail_on_gaps: bool = False
+    """Exit 3 on any collection error, not only on a service that failed as a whole."""
 
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> AuditChoices:
@@ -78,6 +91,7 @@ class AuditChoices:
             parse_formats(options["output_formats"]) if options["output_formats"] else None,
             mutelist_io.load(options["mutelist"]) if options["mutelist"] else None,
             history_db,
+            bool(options.get("fail_on_gaps")),
         )
 
 
@@ -136,12 +150,12 @@ def _finish(
     builder, incomplete = evaluate_shards(
         source_data, source, choices.settings, run.prepare if run is not None else None)
     if incomplete:
-        click.echo(f"awsaudit: warning: incomplete snapshot: {incomplete}", err=True)
+        say(f"awsaudit: warning: incomplete snapshot: {incomplete}", err=True)
     scan = builder.build(choices.mutelist)
     if run is not None:
         scan = run.attach(scan)
     for warning in scan.warnings():
-        click.echo(f"awsaudit: warning: {warning}", err=True)
+        say(f"awsaudit: warning: {warning}", err=True)
     formats = choices.formats or (tuple(FORMATS) if kind == "demo" else DEFAULT_FORMATS)
     copied: dict[str, Path] = {}
     if isinstance(source_data, Path):  # the file already is the snapshot: copy it unless it is there
@@ -149,8 +163,12 @@ def _finish(
         copied["snapshot"] = out_dir / "snapshot.json.gz"
         if not (copied["snapshot"].exists() and copied["snapshot"].samefile(source_data)):
             shutil.copyfile(source_data, copied["snapshot"])
-    written = {**copied, **write_all(out_dir, scan, formats,
-                                     snapshot=None if isinstance(source_data, Path) else source_data)}
+    try:
+        written = {**copied, **write_all(out_dir, scan, formats,
+                                         snapshot=None if isinstance(source_data, Path) else source_data)}
+    except OSError as exc:  # the folder was writable at the start: never lose the snapshot now
+        raise ScanError(f"cannot write the reports to {out_dir}: {exc.strerror or exc}; "
+                        f"{_keep_snapshot(source_data, out_dir)}") from None
     _print_results(scan, out_dir, written, choices.quiet)
     if run is not None:
         recorded = run.record(scan)  # after the reports: a store failure never costs a report
@@ -161,14 +179,26 @@ def _finish(
             click.echo(f"Recorded as scan #{recorded} in {choices.history_db} "
                        "(awsaudit history, awsaudit diff)")
     findings = scan.findings
-    code = exit_code(
-        findings, Severity(choices.fail_on) if choices.fail_on else None, choices.fail_on_unknown
-    )
+    reasons = scan_errors(findings, scan.coverage, bool(incomplete), choices.fail_on_gaps)
+    code = exit_code(findings, Severity(choices.fail_on) if choices.fail_on else None,
+                     choices.fail_on_unknown, scan_error=bool(reasons))
     if code == EXIT_SCAN_ERROR:
-        click.echo(
-            "awsaudit: some checks raised errors (reported as UNKNOWN 'check error'); exit 3", err=True
-        )
+        click.echo(f"awsaudit: the audit is not whole: {'; '.join(reasons)}; exit 3", err=True)
     return code
+
+
+def _keep_snapshot(source_data: Json | Path, out_dir: Path) -> str:
+    """Make sure the snapshot survives a failed write of the reports; say where it is."""
+    if isinstance(source_data, Path) and source_data.exists():
+        return f"the snapshot is in {source_data}"
+    if isinstance(source_data, Path):
+        return "the snapshot file is gone"
+    saved = out_dir / "snapshot.json.gz"
+    if saved.is_file():
+        return f"the snapshot is in {saved}"
+    rescue = rescue_path()
+    snapshot_io.save(source_data, rescue)
+    return f"the snapshot is saved in {rescue} (awsaudit audit {rescue} -o DIR writes the reports)"
 
 
 def _print_results(scan: ScanResult, out_dir: Path, written: dict[str, Path], quiet: bool) -> None:
@@ -226,6 +256,11 @@ _OUTPUT_OPTIONS = (
     click.option(
         "--no-history", is_flag=True, help="Neither compare with nor record into the history store."
     ),
+    click.option(
+        "--fail-on-gaps", is_flag=True,
+        help="Exit 3 when anything could not be collected (a denied call, a region not enabled), "
+        "not only when a whole service failed.",
+    ),
     click.option("--quiet", "-q", is_flag=True, help="No summary or progress output."),
 )
 
@@ -278,6 +313,13 @@ _SCAN_OPTIONS = (
         default="standard",
         show_default=True,
         help="botocore retry mode.",
+    ),
+    click.option(
+        "--read-timeout",
+        type=click.FloatRange(1, 900),
+        default=60,
+        show_default=True,
+        help="Seconds to wait for each answer; a call that hangs is retried, then recorded.",
     ),
 )
 
@@ -373,6 +415,7 @@ class LiveChoices:
     concurrency: int
     max_attempts: int
     retry_mode: str
+    read_timeout: float
     executor: str
     organization: OrgOptions | None
 
@@ -409,7 +452,7 @@ class LiveChoices:
         parse_executor(executor)  # a bad spec fails here, before collecting
         return cls(options.pop("profile"), () if all_regions else regions, options.pop("services"),
                    options.pop("concurrency"), options.pop("max_attempts"), options.pop("retry_mode"),
-                   executor, organization)
+                   options.pop("read_timeout"), executor, organization)
 
 
 def _ids(values: Iterable[str]) -> tuple[str, ...]:
@@ -417,8 +460,9 @@ def _ids(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def _collect_live(live: LiveChoices, quiet: bool, snapshot_path: Path) -> Json:
-    """Collect the live account (or Organization) into snapshot_path as it goes; on Ctrl-C the
-    file keeps what was collected."""
+    """Collect the live account (or Organization) into snapshot_path as it goes; on Ctrl-C or
+    SIGTERM the file keeps what was collected, marked incomplete; if the file cannot be written,
+    it goes elsewhere."""
     from awsaudit.collect.executors import open_executor  # noqa: PLC0415
     from awsaudit.collect.scan import scan_account  # noqa: PLC0415
     from awsaudit.collect.task import (  # noqa: PLC0415 - keep `awsaudit --help` fast
@@ -435,28 +479,41 @@ def _collect_live(live: LiveChoices, quiet: bool, snapshot_path: Path) -> Json:
             concurrency=live.concurrency,
             max_attempts=live.max_attempts,
             retry_mode="adaptive" if live.retry_mode == "adaptive" else "standard",
+            read_timeout=live.read_timeout,
             executor=executor,
             progress=progress,
             snapshot_path=snapshot_path,
         )
         try:
-            if live.organization is not None:
-                from awsaudit.collect.organization import scan_organization  # noqa: PLC0415
+            with sigterm_interrupts():
+                if live.organization is not None:
+                    from awsaudit.collect.organization import scan_organization  # noqa: PLC0415
 
-                return scan_organization(source, options, live.organization)
-            return scan_account(source, options)
+                    return scan_organization(source, options, live.organization)
+                return scan_account(source, options)
         except ScanInterrupted as stop:
-            again = " (`--resume` continues from it)" if live.organization is not None else ""
-            raise ScanInterrupted(
-                stop.snapshot,
-                f"interrupted; what was collected so far is saved in {snapshot_path}{again} "
-                f"(`awsaudit audit {snapshot_path}` evaluates it; what is missing is UNKNOWN)",
-            ) from None
+            raise _saved(stop, snapshot_path, resumable=live.organization is not None) from None
+        except SnapshotWriteError as lost:
+            rescue = rescue_path()
+            snapshot_io.save(lost.snapshot, rescue)
+            raise ScanError(f"{lost}; what was collected is saved in {rescue}") from None
         finally:
             # Collection is over: its clients and service models (most of a scan's memory) go
             # before evaluation and the reports need theirs; botocore's objects hold cycles.
             clear_process_cache(models=True)
             gc.collect()
+
+
+def _saved(stop: ScanInterrupted, path: Path, resumable: bool = False) -> ScanInterrupted:
+    """The one line an interrupted collection ends with: why, and where its snapshot is."""
+    why = "terminated" if stop.exit_code == 143 else "interrupted"
+    again = " (`--resume` continues from it)" if resumable else ""
+    return ScanInterrupted(
+        stop.snapshot,
+        f"{why}; what was collected so far is saved in {path}{again} "
+        f"(`awsaudit audit {path}` evaluates it; what is missing is UNKNOWN)",
+        stop.exit_code,
+    )
 
 
 def organization_outcome(snap: Json, quiet: bool) -> int:
@@ -510,10 +567,18 @@ def demo(drift: bool, **options: Any) -> None:
     from awsaudit.demo import collect_demo  # noqa: PLC0415
 
     choices = AuditChoices.from_options(options)
+    out_dir = writable_folder(choices.output_dir or default_out("demo"))  # before building anything
+    choices = dataclasses.replace(choices, output_dir=out_dir)
     if drift:
         sys.exit(_demo_drift(choices))
     with progress_bar(choices.quiet) as progress:
-        snap = collect_demo(progress=progress)
+        try:
+            with sigterm_interrupts():
+                snap = collect_demo(progress=progress)
+        except ScanInterrupted as stop:
+            path = out_dir / "snapshot.json.gz"
+            snapshot_io.save(dict(stop.snapshot), path)
+            raise _saved(stop, path) from None
     code = finish(snap, "demo (simulated with moto)", "demo", choices)
     organization_outcome(snap, choices.quiet)  # said, not gating: the demo shows a missing role
     sys.exit(code)
@@ -561,7 +626,7 @@ def scan(**options: Any) -> None:
     if options["output_dir"] is None and resume is not None and resume.is_dir():
         options["output_dir"] = resume  # `scan --organization --resume DIR` carries on in DIR
     choices = AuditChoices.from_options(options)
-    out_dir = choices.output_dir or default_out("scan")
+    out_dir = writable_folder(choices.output_dir or default_out("scan"))  # before any AWS call
     choices = dataclasses.replace(choices, output_dir=out_dir)
     path = out_dir / "snapshot.json.gz"
     snap = _collect_live(live, choices.quiet, path)
@@ -587,6 +652,7 @@ def scan(**options: Any) -> None:
 def collect(output: Path, quiet: bool, **options: Any) -> None:
     """Collect a snapshot without evaluating it (hand it to the auditor; `awsaudit audit` reads it)."""
     live = LiveChoices.pop(options)
+    writable_folder(output.parent)  # before any AWS call
     snap = _collect_live(live, quiet, output)
     if live.organization is not None:
         if not quiet:
@@ -604,6 +670,8 @@ def collect(output: Path, quiet: bool, **options: Any) -> None:
 def audit(snapshot_file: Path, **options: Any) -> None:
     """Evaluate a saved snapshot offline (no AWS access needed)."""
     choices = AuditChoices.from_options(options)
+    out_dir = writable_folder(choices.output_dir or default_out("audit"))
+    choices = dataclasses.replace(choices, output_dir=out_dir)
     sys.exit(finish(snapshot_file, str(snapshot_file), "audit", choices))
 
 

@@ -15,9 +15,10 @@ from rich.table import Table
 from awsaudit import snapshot as snapshot_io
 from awsaudit.checks._view import AccountView
 from awsaudit.checks.network._exposure import exposure_rows
-from awsaudit.cli._base import credentials, handle_errors
+from awsaudit.cli._base import credentials, handle_errors, say
 from awsaudit.errors import InputError
 from awsaudit.model import Json
+from awsaudit.untrusted.text import visible
 
 
 def exposure_report(path: Path) -> tuple[list[Json], list[str]]:
@@ -91,8 +92,8 @@ def exposure(snapshot_file: Path | None, profile: str | None, regions: tuple[str
         # Names come from the audited account: escaped, so a tag cannot write rich markup.
         cells = (r["account"], r["region"], f"{r['resource']}\n{r['interface']}", r["address"], r["ports"],
                  r["sources"], r["route"])
-        table.add_row(*(escape(str(cell)) for cell in cells))
+        table.add_row(*(escape(visible(str(cell), keep_newlines=True)) for cell in cells))
     console = Console(width=None if sys.stdout.isatty() else 200)  # pipes and files: no wrapping
     console.print(table)
     for gap in gaps:
-        click.echo(f"not assessed: {gap}", err=True)
+        say(f"not assessed: {gap}", err=True)

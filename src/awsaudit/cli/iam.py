@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 
 import click
 
-from awsaudit.cli._base import credentials, handle_errors
+from awsaudit.checks._missing import reason as missing_reason
+from awsaudit.cli._base import credentials, handle_errors, say
 from awsaudit.errors import InputError
 from awsaudit.iam import catalogue
 from awsaudit.iam.coverage import allowed_somewhere, kind_candidates
@@ -22,9 +23,12 @@ from awsaudit.iam.evaluate import Decision, PolicySet, Request, evaluate
 from awsaudit.iam.principals import Entity, IamAccount, build
 from awsaudit.iam.simulate import SimulationError, dumps, parse, run, unknown_actions
 from awsaudit.model import Json
+from awsaudit.untrusted import limits
 
 F = TypeVar("F", bound=Callable[..., Any])
 COLLECTIONS = ("users", "groups", "roles", "policies")
+WARNINGS_SHOWN = 20
+"""Unknown-action warnings printed one by one; the rest are counted in one line."""
 
 
 def _source_options(func: F) -> F:
@@ -64,7 +68,7 @@ def load_account(snapshot_file: Path | None, profile: str | None, region: str | 
         raise InputError(f"account {account_id}: IAM was not collected")
     for key in COLLECTIONS:
         if key not in iam:
-            reason = (iam.get("_errors") or {}).get(key, "not collected")
+            reason = missing_reason(iam, key)
             raise InputError(f"account {account_id}: IAM {key} not collected ({reason}); cannot analyse")
     organization = context_of(snap)  # the SCPs and RCPs that bind a member account, when known
     levels = organization.guardrails(account_id).levels if organization is not None else ()
@@ -83,7 +87,7 @@ def _check_action(action: str) -> None:
     if not sep or not service or not name:
         raise InputError(f"{action!r} is not an IAM action (expected service:Action, e.g. iam:PassRole)")
     if not catalogue.is_known(action):
-        click.echo(f"awsaudit: warning: {action} is not in the IAM action catalogue {catalogue.version()}; "
+        say(f"awsaudit: warning: {action} is not in the IAM action catalogue {catalogue.version()}; "
                    "matched literally", err=True)
 
 
@@ -136,10 +140,10 @@ def who_can(*, action: str, resource: str | None, snapshot_file: Path | None, pr
         click.echo(json.dumps(rows, indent=2))
         return
     if not rows:
-        click.echo(f"Nobody can {action}" + (f" on {resource}" if resource else ""))
+        say(f"Nobody can {action}" + (f" on {resource}" if resource else ""))
     for row in rows:
         flag = " (conditional)" if row["conditional"] else ""
-        click.echo(f"{row['principal']}  on {row['resource']}{flag}  [{row['reason']}]")
+        say(f"{row['principal']}  on {row['resource']}{flag}  [{row['reason']}]")
 
 
 def _context(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -185,10 +189,10 @@ def can(*, principal: str, action: str, resource: str | None, context_pairs: tup
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return
-    click.echo(f"{'ALLOWED' if decision.allowed else 'DENIED'}: {entity.ref} {action} on {target}")
-    click.echo(f"  {decision.reason}")
+    say(f"{'ALLOWED' if decision.allowed else 'DENIED'}: {entity.ref} {action} on {target}")
+    say(f"  {decision.reason}")
     for match in decision.matches:
-        click.echo(f"  - {match}")
+        say(f"  - {match}")
 
 
 @iam.command("paths")
@@ -212,16 +216,16 @@ def paths(*, principal: str, snapshot_file: Path | None, profile: str | None, re
         click.echo(json.dumps(result, indent=2))
         return
     if result["admin"]:
-        click.echo(f"{entity.ref} is an administrator (every action on every resource)")
+        say(f"{entity.ref} is an administrator (every action on every resource)")
     elif steps:
-        click.echo(f"{entity.ref} can become administrator: {summarise(steps, names)}")
+        say(f"{entity.ref} can become administrator: {summarise(steps, names)}")
         for number, step in enumerate(steps, 1):
             note = f" ({step.note})" if step.note else ""
-            click.echo(f"  {number}. {step.method}: {'; '.join(step.permissions)}{note}")
+            say(f"  {number}. {step.method}: {'; '.join(step.permissions)}{note}")
     else:
-        click.echo(f"No privilege-escalation path to administrator from {entity.ref}")
+        say(f"No privilege-escalation path to administrator from {entity.ref}")
     for gap in entity.gaps:
-        click.echo(f"awsaudit: warning: {gap}", err=True)
+        say(f"awsaudit: warning: {gap}", err=True)
 
 
 @iam.command("simulate")
@@ -230,17 +234,23 @@ def paths(*, principal: str, snapshot_file: Path | None, profile: str | None, re
 def simulate(*, file: Path) -> None:
     """Evaluate a principal's policies offline (see docs/iam-engine.md for the document format)."""
     try:
-        text = file.read_text(encoding="utf-8")
+        text = limits.read_text(file, "simulation document")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{file}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     try:
-        simulation = parse(json.loads(text))
+        simulation = parse(limits.loads(text, limits.MAX_DEPTH))
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
         raise InputError(f"{file}: not valid JSON: {exc.msg} at {where}") from None
+    except limits.NestingTooDeepError as exc:
+        raise InputError(f"{file}: not a usable document: JSON {exc}") from None
     except SimulationError as exc:
         raise InputError(f"{file}: {exc}") from None
-    for unknown in unknown_actions(simulation):
-        click.echo(f"awsaudit: warning: action {unknown} is not in the IAM action catalogue "
-                   f"{catalogue.version()}; matched literally", err=True)
+    unknown = unknown_actions(simulation)
+    for action in unknown[:WARNINGS_SHOWN]:
+        say(f"awsaudit: warning: action {action} is not in the IAM action catalogue "
+            f"{catalogue.version()}; matched literally", err=True)
+    if len(unknown) > WARNINGS_SHOWN:  # a 5 MB policy used to print 22,000 warning lines
+        say(f"awsaudit: warning: and {len(unknown) - WARNINGS_SHOWN:,} more actions not in the catalogue "
+            f"({len(unknown):,} in all; matched literally)", err=True)
     click.echo(dumps(run(simulation)))

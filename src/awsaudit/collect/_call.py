@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.handlers import json_decode_policies
 from botocore.parsers import ResponseParserError
 
 from awsaudit.model import Json
@@ -83,11 +84,17 @@ class Context:
         key = (service, region or self.region)
         with self._lock:
             if key not in self._clients:
-                self._clients[key] = self.session.client(
+                client = self.session.client(
                     service,  # type: ignore[call-overload]  # the service name is data here, not a literal
                     region_name=key[1],
                     config=self.config,
                 )
+                if service == "iam":
+                    # botocore decodes IAM policy documents inside the response parser, where a
+                    # hostile 5,000-level document raises RecursionError and loses the whole page
+                    # (every user, role and policy). The iam collector decodes them per entity.
+                    client.meta.events.unregister("after-call.iam", json_decode_policies)
+                self._clients[key] = client
             return self._clients[key]
 
     def for_region(self, region: str) -> Context:

@@ -9,16 +9,17 @@ per-entity call) and each user's credential state from the credential report.
 from __future__ import annotations
 
 import base64
+import binascii
 import csv
 import datetime as dt
 import io
-import json
 import time
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from awsaudit.collect._call import ABSENT, Context, call
 from awsaudit.model import Json
+from awsaudit.untrusted import limits
 
 SCOPE = "global"
 
@@ -102,7 +103,7 @@ def collect(ctx: Context) -> Json:
              paginate=result_key, Filter=list(filters), PaginationConfig=LARGEST_PAGE)
     for name in DETAILS:
         for entity in data.get(name, []):
-            _normalise(name, entity)
+            _normalise(ctx, name, entity)
     if "policies" in data:
         data["policies"] = [p for p in data["policies"] if _in_use_or_own(p, ctx.partition)]
 
@@ -167,39 +168,54 @@ def _root_virtual_mfa(data: Json) -> None:
     ]
 
 
-def _normalise(collection: str, entity: Json) -> None:
+def _normalise(ctx: Context, collection: str, entity: Json) -> None:
     entity["_arn"] = entity["Arn"]
     for key in EMPTY_LISTS[collection]:
         entity.setdefault(key, [])
+
+    def decode(holder: Json, key: str) -> None:
+        try:
+            holder[key] = _document(holder.get(key))
+        except limits.NestingTooDeepError as exc:
+            # Kept as the text AWS returned: the policy engine refuses it for this entity only
+            # (a gap, so its checks are UNKNOWN), and the error says which entity it was.
+            ctx.record("iam", "GetAccountAuthorizationDetails", entity["_arn"], "MalformedPolicyDocument",
+                       f"{key}: {exc}")
+
     for inline in entity.get("UserPolicyList", []) + entity.get("GroupPolicyList", []) + entity.get(
             "RolePolicyList", []):
-        inline["PolicyDocument"] = _document(inline.get("PolicyDocument"))
+        decode(inline, "PolicyDocument")
     if "AssumeRolePolicyDocument" in entity:
-        entity["AssumeRolePolicyDocument"] = _document(entity["AssumeRolePolicyDocument"])
+        decode(entity, "AssumeRolePolicyDocument")
     for profile in entity.get("InstanceProfileList", []):
         for role in profile.get("Roles", []):
             if "AssumeRolePolicyDocument" in role:
-                role["AssumeRolePolicyDocument"] = _document(role["AssumeRolePolicyDocument"])
+                decode(role, "AssumeRolePolicyDocument")
     for version in entity.get("PolicyVersionList", []):
-        version["Document"] = _document(version.get("Document"))
+        decode(version, "Document")
     if collection == "policies":
         # AWS always names the policy; moto omits PolicyName, which the ARN's last segment is.
         entity.setdefault("PolicyName", entity["Arn"].rsplit("/", 1)[-1])
 
 
 def _document(value: Any) -> Any:
-    """A policy document as a dict, whether it arrives decoded (botocore), as JSON or URL-encoded.
+    """A policy document as a dict, whether it arrives decoded, as JSON or URL-encoded (RFC 3986).
 
-    AWS returns documents URL-encoded (RFC 3986); botocore usually decodes them, moto and
-    other SDK paths may not. A document that is none of these is kept as it came.
+    AWS returns documents URL-encoded; moto and other SDK paths may not. A document that is
+    none of these is kept as it came; one nested too deeply to parse raises NestingTooDeepError.
     """
     if not isinstance(value, str):
         return value
+    too_deep: limits.NestingTooDeepError | None = None
     for text in (value, unquote(value)):
         try:
-            return json.loads(text)
+            return limits.loads(text)
+        except limits.NestingTooDeepError as exc:
+            too_deep = exc
         except ValueError:
             continue
+    if too_deep is not None:
+        raise too_deep
     return value
 
 
@@ -239,12 +255,38 @@ def _credential_report(ctx: Context, client: Any) -> Report:
     if response is ABSENT:
         errors = scratch["_errors"]
         return Report({}, str(errors.get("State") or errors["Report"]))
-    # call() stores bytes as base64 (the snapshot is JSON); the report itself is UTF-8 CSV.
-    text = base64.b64decode(response.get("Content") or "").decode("utf-8")
-    rows: dict[str, dict[str, str]] = {}
-    for row in csv.DictReader(io.StringIO(text)):
-        rows[ROOT_ROW if row.get("user") == ROOT_ROW else row.get("arn", "")] = dict(row)
+    try:
+        rows = parse_report(response.get("Content") or "")
+    except ValueError as exc:
+        ctx.record("iam", "GetCredentialReport", f"arn:{ctx.partition}:iam::{ctx.account}:root",
+                   MALFORMED_REPORT, str(exc))
+        return Report({}, MALFORMED_REPORT)
     return Report(rows, "", response.get("GeneratedTime"))
+
+
+MALFORMED_REPORT = "MalformedCredentialReport"
+
+
+def parse_report(content: str) -> dict[str, dict[str, str]]:
+    """The credential report's rows by ARN (root's under ROOT_ROW), from call()'s base64 text.
+
+    The report is UTF-8 CSV. Anything else (bad base64, bad UTF-8, not CSV) raises ValueError:
+    the caller records it, and every check that needs the report is UNKNOWN. A row whose cells
+    do not fit the header is left out, so its user is reported as missing from the report.
+    """
+    try:
+        text = base64.b64decode(content, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise ValueError(f"credential report is not base64 UTF-8 text: {exc}") from None
+    rows: dict[str, dict[str, str]] = {}
+    try:
+        for row in csv.DictReader(io.StringIO(text)):
+            if None in row or not all(isinstance(v, str) for v in row.values()):
+                continue  # cells that do not fit the header: that user has no row (MissingRow)
+            rows[ROOT_ROW if row.get("user") == ROOT_ROW else row.get("arn", "")] = dict(row)
+    except csv.Error as exc:
+        raise ValueError(f"credential report is not CSV: {exc}") from None
+    return rows
 
 
 def _account(ctx: Context, client: Any, report: Report) -> Json:

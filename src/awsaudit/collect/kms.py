@@ -12,12 +12,12 @@ that the data does not apply before they would need it.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from typing import Any
 
 from awsaudit.collect._call import ABSENT, Context, call
 from awsaudit.model import Json
+from awsaudit.untrusted import limits
 
 SCOPE = "regional"
 PRODUCES: tuple[str, ...] = ("keys",)
@@ -86,7 +86,7 @@ def _key(ctx: Context, client: Any, listed: Json, aliases: dict[str, list[str]] 
 def _parse_policy(ctx: Context, key: Json, region: str) -> None:
     """Store the key policy as a document; a malformed one is recorded like any unreadable data."""
     try:
-        key["KeyPolicy"] = json.loads(key["KeyPolicy"])
+        key["KeyPolicy"] = limits.loads(key["KeyPolicy"])
     except ValueError as exc:
         del key["KeyPolicy"]
         key.setdefault("_errors", {})["KeyPolicy"] = "MalformedPolicy"

@@ -44,17 +44,20 @@ from awsaudit.collect._call import Context
 from awsaudit.collect.scan import (
     DEFAULT_HOME_REGION,
     INTERRUPTED,
+    TERMINATED,
     ScanOptions,
     build_tasks,
+    check_region_names,
     enabled_regions,
     identify,
     merge,
     new_account,
     select_collectors,
     sorted_errors,
+    split_enabled,
 )
 from awsaudit.collect.task import CollectTask, CredentialSource, TaskOptions, TaskResult, run_task
-from awsaudit.errors import InputError, ScanInterrupted
+from awsaudit.errors import InputError, ScanInterrupted, SnapshotWriteError, Terminated
 from awsaudit.model import Json
 
 log = logging.getLogger(__name__)
@@ -139,10 +142,11 @@ def prepare_account(task: PrepareTask) -> Prepared:
         if reached["Account"] != task.account:
             return Prepared(task, error={"operation": operation, "code": "WrongAccount",
                                          "message": f"the credentials reached account {reached['Account']}"})
-        if task.regions:
-            return Prepared(task, tuple(sorted(set(task.regions))))
-        operation = "DescribeRegions"
         ctx = Context(session, task.account, task.home_region, task.partition, config)
+        if task.regions:  # as scan_account: the asked-for regions the account has enabled
+            scanned, skipped = split_enabled(ctx, sorted(set(task.regions)))
+            return Prepared(task, tuple(scanned), tuple(skipped))
+        operation = "DescribeRegions"
         enabled, disabled = enabled_regions(ctx)
         return Prepared(task, tuple(enabled), tuple(disabled))
     except ClientError as exc:
@@ -348,7 +352,8 @@ class _Scan:
         if result.error is not None:
             self._finish(acct, {"outcome": NOT_ASSESSED, **result.error})
             return
-        acct.doc = new_account(acct.id, self.partition, self.home, result.regions, result.disabled)
+        acct.doc = new_account(acct.id, self.partition, self.home, result.regions, result.disabled,
+                               self.options.regions)
         tasks = build_tasks(self.collectors, acct.id, self.partition, self.home, result.regions,
                             acct.source, self.task_options)
         acct.waiting.extend(tasks)
@@ -374,7 +379,11 @@ class _Scan:
         if acct.doc is not None:
             acct.doc["errors"] = sorted_errors(acct.doc["errors"])
             if self.writer is not None:
-                self.writer.add_account(acct.id, acct.doc)
+                try:
+                    self.writer.add_account(acct.id, acct.doc)
+                except OSError as exc:  # disk full, folder removed: the CLI saves what it can
+                    raise SnapshotWriteError(self.snap, f"cannot write the snapshot {self.writer.path}: "
+                                                        f"{exc}") from None
             else:
                 self.snap["accounts"][acct.id] = acct.doc
             acct.doc = None
@@ -386,17 +395,17 @@ class _Scan:
                 f"{self.progress.accounts_done}/{self.progress.accounts} accounts, "
                 f"{self.progress.tasks_done} tasks", self.progress.accounts_done, self.progress.accounts)
 
-    def interrupted(self) -> None:
+    def interrupted(self, reason: str) -> None:
         """Ctrl-C: accounts in flight are abandoned (re-collected by --resume); finished ones stay."""
         for future in self.futures:
             future.cancel()
         for acct in list(self.active):
-            self.coverage[acct.id].update(outcome=INTERRUPTED_OUTCOME, reason=INTERRUPTED)
+            self.coverage[acct.id].update(outcome=INTERRUPTED_OUTCOME, reason=reason)
             acct.source.forget()
         self.active.clear()
         for entry in self.coverage.values():
             if entry.get("outcome") == snapshot.PENDING:
-                entry.update(outcome=INTERRUPTED_OUTCOME, reason=INTERRUPTED)
+                entry.update(outcome=INTERRUPTED_OUTCOME, reason=reason)
 
 
 def _resumed(source: Path, partition: str) -> Iterator[tuple[str, Json]]:
@@ -424,6 +433,7 @@ def scan_organization(base: CredentialSource, options: ScanOptions, org: OrgOpti
     """
     if org.account_concurrency < 1:
         raise InputError("--account-concurrency must be at least 1")
+    check_region_names(options.regions)  # before any call: a typo is a usage error, not a scan
     session = base.session()
     caller, partition = identify(session, options.botocore_config())
     home = session.region_name or DEFAULT_HOME_REGION
@@ -453,15 +463,18 @@ def scan_organization(base: CredentialSource, options: ScanOptions, org: OrgOpti
                                                       thread_name_prefix="awsaudit")
     try:
         scan.run(executor, queue)
-    except KeyboardInterrupt:
-        scan.interrupted()
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM (Terminated) as the CLI turns it
+        terminated = isinstance(stop, Terminated)
+        reason = TERMINATED if terminated else INTERRUPTED
+        scan.interrupted(reason)
         if options.executor is None:
             executor.shutdown(wait=False, cancel_futures=True)
-        _close(writer, coverage, INTERRUPTED)
-        snap["incomplete"] = INTERRUPTED
-        raise ScanInterrupted(snap) from None
+        _close(writer, coverage, reason)
+        snap["incomplete"] = reason
+        raise ScanInterrupted(snap, "scan " + reason,
+                              Terminated.signal_exit_code if terminated else 130) from None
     except Exception as exc:
-        scan.interrupted()
+        scan.interrupted(f"the scan failed: {type(exc).__name__}")
         _close(writer, coverage, f"the scan failed: {type(exc).__name__}: {exc}")
         raise
     if options.executor is None:
@@ -515,8 +528,13 @@ def _close(writer: snapshot.SnapshotWriter | None, coverage: dict[str, Json], in
         return
     outcomes = {a: {k: v for k, v in e.items() if k not in ("name", "email", "state")}
                 for a, e in coverage.items()}
-    writer.close(complete=incomplete is None, reason=incomplete,
-                 extra={"organization_scan": {"accounts": outcomes}})
+    try:
+        writer.close(complete=incomplete is None, reason=incomplete,
+                     extra={"organization_scan": {"accounts": outcomes}})
+    except OSError as exc:
+        if incomplete is None:
+            raise
+        log.warning("cannot close the snapshot %s: %s", writer.path, exc)  # a write already failed
 
 
 def summary(coverage: dict[str, Json]) -> dict[str, list[str]]:

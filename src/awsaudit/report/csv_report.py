@@ -3,8 +3,10 @@
 UTF-8 with a byte-order mark so Excel detects the encoding; RFC 4180 quoting (newlines inside
 cells are kept, quoted). A cell from the account that begins with `=`, `+`, `-`, `@`, tab or
 carriage return is prefixed with `'`, so a resource named `=HYPERLINK(...)` stays text in a
-spreadsheet instead of becoming a formula (CSV injection). remediation_cli (with the real names) is
-filled for every finding but PASS.
+spreadsheet instead of becoming a formula (CSV injection). Control and bidi characters are shown
+as their escapes (untrusted.text.visible), and a cell longer than MAX_CELL characters is cut with
+a marker (spreadsheets cut cells at 32,767 characters; findings.json keeps the whole value).
+remediation_cli (with the real names) is filled for every finding but PASS.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from awsaudit.model import Status
 from awsaudit.report.remediation import filled
+from awsaudit.untrusted.text import visible
 
 if TYPE_CHECKING:
     from awsaudit.model import Finding
@@ -42,9 +45,15 @@ COLUMNS = (
     "evidence_hash",
 )
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MAX_CELL = 32_000
+"""Below Excel's and LibreOffice's 32,767-character cell limit, with room for the marker."""
 
 
 def safe_cell(value: str) -> str:
+    value = visible(value, keep_newlines=True)
+    if len(value) > MAX_CELL:
+        marker = f" … [cut: {len(value):,} characters in all; the whole value is in findings.json]"
+        value = value[: MAX_CELL - len(marker)] + marker
     return "'" + value if value.startswith(FORMULA_START) else value
 
 

@@ -6,7 +6,9 @@ by Jinja2 with autoescaping. The findings themselves travel as ONE JSON document
 can never close the element) and are rendered by the page's script, a page at a time, through
 textContent only — never innerHTML — which keeps 50,000 findings fast and inert. A
 Content-Security-Policy allows exactly the page's own script and stylesheet (by hash): even
-markup that slipped in could not run.
+markup that slipped in could not run. Control and bidi characters in account text (a U+202E
+that would show `exe.txt` as `txt.exe`) are shown as their escapes (untrusted.text.visible),
+in the template's every output (Jinja's finalize) and in the findings document.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from awsaudit.report import charts, history_section, organization
 from awsaudit.report.compliance import NO_RESOURCES, NOT_COVERED, WORST_FIRST, pass_rate, worst
 from awsaudit.report.exposure import exposure_rows
 from awsaudit.report.remediation import used_values
+from awsaudit.untrusted.text import visible, visible_deep
 
 if TYPE_CHECKING:
     from awsaudit.model import Finding, Json
@@ -48,8 +51,9 @@ def _csp_hash(source: str) -> str:
 
 
 def script_json(value: Any) -> Markup:
-    """JSON that is safe inside a <script> element: no `<` can end it, no `&` can start an entity."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    """JSON that is safe inside a <script> element: no `<` can end it, no `&` can start an entity,
+    and no string holds a control or bidi character (shown as its escape instead)."""
+    text = json.dumps(visible_deep(value), ensure_ascii=False, separators=(",", ":"), default=str)
     return Markup(text.translate(_SCRIPT_ESCAPES))
 
 
@@ -234,10 +238,18 @@ def _top_risks(findings: list[Finding]) -> list[dict[str, Any]]:
     ]
 
 
+def _visible(value: Any) -> Any:
+    """Jinja finalize: every `{{ }}` string shows control characters as escapes (Markup is ours)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value, keep_newlines=True)
+    return value
+
+
 def _environment() -> Environment:
     return Environment(
         loader=PackageLoader("awsaudit.report", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
+        finalize=_visible,
         trim_blocks=True,
         lstrip_blocks=True,
     )

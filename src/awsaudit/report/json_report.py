@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from awsaudit.errors import InputError
+from awsaudit.untrusted import limits
 
 if TYPE_CHECKING:
     from awsaudit.report.scan_result import ScanResult
@@ -55,8 +56,8 @@ def load(path: Path) -> ScanResult:
     from awsaudit.report.scan_result import from_json  # noqa: PLC0415
 
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = limits.loads(limits.read_bytes(path, "findings.json", limits.record_limit()))
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError, JSONDecodeError, NestingTooDeepError
         raise InputError(f"{path}: cannot read findings: {exc}") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise InputError(f"{path}: not an awsaudit findings.json (no \"format\": \"{FORMAT}\")")

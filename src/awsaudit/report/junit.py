@@ -15,6 +15,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from awsaudit.model import Status
+from awsaudit.untrusted.text import visible
 
 if TYPE_CHECKING:
     from awsaudit.model import Finding
@@ -24,7 +25,8 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def text(value: object) -> str:
-    return _NOT_XML.sub("\ufffd", str(value))
+    """Control and bidi characters as their escapes (CI logs show this text), then XML-safe."""
+    return _NOT_XML.sub("\ufffd", visible(str(value), keep_newlines=True))
 
 
 def _case(suite: ET.Element, f: Finding) -> None:

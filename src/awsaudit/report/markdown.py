@@ -2,7 +2,8 @@
 
 Account text is escaped for CommonMark and GitHub/GitLab tables: HTML-significant characters
 become entities and Markdown punctuation is backslash-escaped, so a name cannot open a link,
-an image, a table cell or raw HTML. Long lists are cut (MAX_ROWS) with a pointer to report.html.
+an image, a table cell or raw HTML; control and bidi characters are shown as their escapes
+(untrusted.text.visible). Long lists are cut (MAX_ROWS) with a pointer to report.html.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from awsaudit.model import Severity, Status
 from awsaudit.report import organization
 from awsaudit.report.compliance import pass_rate
 from awsaudit.report.remediation import filled
+from awsaudit.untrusted.text import visible
 
 if TYPE_CHECKING:
     from awsaudit.model import Finding
@@ -30,13 +32,14 @@ STATUSES = (Status.FAIL, Status.UNKNOWN, Status.MANUAL, Status.MUTED, Status.PAS
 
 def md(text: object) -> str:
     """Escape one value for a Markdown paragraph or table cell (single line)."""
-    value = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = visible(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     value = _PUNCTUATION.sub(r"\\\1", value)
     return " ".join(value.split())
 
 
 def code(text: str) -> str:
     """A fenced block that the text cannot close: the fence is longer than any backtick run in it."""
+    text = visible(text, keep_newlines=True)
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}\n{text}\n{fence}"

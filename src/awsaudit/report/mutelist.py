@@ -16,6 +16,9 @@ every output with the reason. An expired entry mutes nothing; it and an entry th
 
 The file is read by walking PyYAML's node tree (never constructing objects), which gives a line
 number for every problem and keeps account IDs such as 012345678901 as written, not as octal.
+A mutelist is plain data, so YAML aliases (the "billion laughs" expansion) are refused, and the
+file is read up to untrusted.limits.TEXT_FILE_LIMIT. `regex:` entries run on RE2 (google-re2),
+which matches in linear time: a pattern such as `(a+)+$` cannot hang the audit on a long ARN.
 """
 
 from __future__ import annotations
@@ -24,16 +27,17 @@ import dataclasses
 import datetime as dt
 import difflib
 import fnmatch
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+import re2  # type: ignore[import-untyped]
 import yaml
 
 from awsaudit.errors import InputError
 from awsaudit.model import Finding, Json, Status
+from awsaudit.untrusted import limits
 
 MATCH_KEYS = ("account", "check", "region", "resource", "tags")
 KEYS = (*MATCH_KEYS, "reason", "owner", "expires")
@@ -51,15 +55,35 @@ class MutelistError(InputError):
 
     def __init__(self, origin: str, line: int | None, problem: str) -> None:
         where = f"{origin}:{line}" if line is not None else origin
-        super().__init__(f"{where}: mutelist: {problem}")
+        # PyYAML's messages span lines ("...\n  in <unicode string>, position 8"): one line here.
+        super().__init__(f"{where}: mutelist: {' '.join(problem.split())}")
+
+
+class Regex(Protocol):
+    """What a compiled RE2 pattern offers here (google-re2 ships no type information)."""
+
+    def fullmatch(self, text: str) -> object | None: ...
+
+
+def _re2_options() -> Any:
+    options = re2.Options()
+    options.log_errors = False  # RE2 would log a bad pattern on stderr; we say it in one line
+    return options
+
+
+_OPTIONS = _re2_options()
 
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
-    """A glob (fnmatch, case-sensitive) or, written `regex:...`, a regular expression (full match)."""
+    """A glob (fnmatch, case-sensitive) or, written `regex:...`, a regular expression (full match).
+
+    The regex dialect is RE2's (Python's syntax without backreferences and lookaround): matching
+    takes time linear in the value, whatever the pattern.
+    """
 
     text: str
-    regex: re.Pattern[str] | None = None
+    regex: Regex | None = None
 
     def matches(self, value: str) -> bool:
         if self.regex is not None:
@@ -197,16 +221,31 @@ class MuteReport:
 
 def load(path: Path) -> Mutelist:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = limits.read_text(path, "mutelist")
     except (OSError, UnicodeDecodeError) as exc:
         raise MutelistError(str(path), None, f"cannot read: {exc}") from None
+    except limits.InputTooLargeError:
+        raise MutelistError(str(path), None,
+                            f"the file is larger than {limits.TEXT_FILE_LIMIT // limits.MIB} MiB") from None
     return parse(text, str(path))
+
+
+class _PlainLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases: `*name` may nest anchors into an exponential expansion."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]  # PyYAML stubs leave it untyped
+            raise yaml.MarkedYAMLError(
+                None, None, "YAML aliases (*name) are not allowed in a mutelist", event.start_mark
+            )
+        return super().compose_node(parent, index)
 
 
 def parse(text: str, origin: str = "mutelist") -> Mutelist:
     """Validate the whole file; the first problem raises MutelistError with its line."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_PlainLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
@@ -285,9 +324,12 @@ def _pattern(node: yaml.Node, origin: str, key: str) -> Pattern:
     if not text.startswith(REGEX):
         return Pattern(text)
     try:
-        return Pattern(text, re.compile(text[len(REGEX) :]))
-    except re.error as exc:
-        raise MutelistError(origin, _line(node), f"`{key}`: invalid regular expression: {exc}") from None
+        return Pattern(text, re2.compile(text[len(REGEX) :], options=_OPTIONS))
+    except re2.error as exc:
+        why = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else exc
+        raise MutelistError(
+            origin, _line(node), f"`{key}`: invalid regular expression (RE2 syntax): {why}"
+        ) from None
 
 
 def _expires(node: yaml.Node, origin: str) -> dt.date:

@@ -1,7 +1,8 @@
 """The terminal summary: totals, results per area, the worst failures, what could not be assessed.
 
-Text from the account (names, messages, error codes) goes through rich.markup.escape, so a
-resource named `[link=...]` prints as written instead of becoming terminal markup.
+Text from the account (names, messages, error codes) goes through untrusted.text.visible and
+rich.markup.escape, so a resource named `[link=...]` or holding ESC sequences or bidi controls
+prints as written instead of becoming terminal markup or control.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as markup_escape
 from rich.table import Table
 
 from awsaudit.model import Severity, Status
 from awsaudit.report import organization
 from awsaudit.report.compliance import NO_RESOURCES, NOT_COVERED
-from awsaudit.report.coverage import CoverageRow, summary_counts
+from awsaudit.report.coverage import NOT_ENABLED, CoverageRow, summary_counts
+from awsaudit.untrusted.text import visible
 
 if TYPE_CHECKING:
     from awsaudit.report.scan_result import ScanResult
@@ -33,6 +35,11 @@ SHOWN = (Status.FAIL, Status.UNKNOWN, Status.MANUAL, Status.PASS, Status.MUTED)
 TOP = 15
 
 
+def escape(value: object) -> str:
+    """Account text for the console: control characters shown as escapes, rich markup inert."""
+    return markup_escape(visible(str(value)))
+
+
 def print_summary(console: Console, report: ScanResult, warnings: bool = True) -> None:
     """The summary; warnings=False when the mutelist warnings already went to stderr."""
     info, findings = report.info, report.findings
@@ -40,8 +47,8 @@ def print_summary(console: Console, report: ScanResult, warnings: bool = True) -
     scope = f"{len(info.accounts)} accounts" if len(info.accounts) > ACCOUNTS_LISTED else (
         f"accounts {', '.join(info.accounts) or '-'}")
     console.print(
-        f"[bold]awsaudit {info.tool_version}[/] — {scope}; "
-        f"{len(info.regions)} region(s); collected {info.collected_at}"
+        f"[bold]awsaudit {escape(info.tool_version)}[/] — {escape(scope)}; "
+        f"{len(info.regions)} region(s); collected {escape(info.collected_at)}"
     )
     if many:
         print_accounts(console, report)
@@ -55,7 +62,7 @@ def print_summary(console: Console, report: ScanResult, warnings: bool = True) -
         table.add_column(str(status), justify="right", style=STYLE[status])
     for area in sorted(by_area):
         c = by_area[area]
-        table.add_row(area, *(str(c.get(s, 0)) for s in SHOWN))
+        table.add_row(escape(area), *(str(c.get(s, 0)) for s in SHOWN))
     total = Counter(f.status for f in findings)
     table.add_row(
         "[bold]total[/]",
@@ -76,8 +83,8 @@ def print_summary(console: Console, report: ScanResult, warnings: bool = True) -
         shown = sorted(failed[:TOP], key=lambda f: f.account) if many else failed[:TOP]
         for f in shown:
             worst.add_row(
-                *((f.account,) if many else ()),
-                str(f.severity), f.check_id, escape(f.region), escape(f.resource), escape(f.message)
+                *((escape(f.account),) if many else ()),
+                str(f.severity), escape(f.check_id), escape(f.region), escape(f.resource), escape(f.message)
             )
         console.print(worst)
 
@@ -87,7 +94,7 @@ def print_summary(console: Console, report: ScanResult, warnings: bool = True) -
         for col in ("check", "reason", "resources"):
             gaps.add_column(col, overflow="fold")
         for (check_id, reason), n in sorted(unknown.items())[:TOP]:
-            gaps.add_row(check_id, escape(reason), str(n))
+            gaps.add_row(escape(check_id), escape(reason), str(n))
         console.print(gaps)
     print_frameworks(console, report)
     print_mutes(console, report, warnings)
@@ -109,7 +116,7 @@ def print_accounts(console: Console, report: ScanResult) -> None:
     table.add_column("coverage", justify="right")
     for r in risks[:TOP]:
         coverage = "n/a" if r.coverage is None else f"{r.coverage:.0%}"
-        table.add_row(r.account, escape(r.name), str(r.risk), str(r.failed.get(Severity.CRITICAL, 0)),
+        table.add_row(escape(r.account), escape(r.name), str(r.risk), str(r.failed.get(Severity.CRITICAL, 0)),
                       str(r.failed.get(Severity.HIGH, 0)), *(str(r.counts.get(s, 0)) for s in SHOWN),
                       coverage)
     console.print(table)
@@ -151,6 +158,7 @@ def print_coverage(console: Console, rows: list[CoverageRow]) -> None:
     title = (
         f"Coverage: {counts.get('collected', 0)} of {len(rows)} (service, region) fully collected, "
         f"{counts.get('partial', 0)} partial, {counts.get('failed', 0)} failed"
+        + (f", {counts[NOT_ENABLED]} region(s) not enabled" if counts.get(NOT_ENABLED) else "")
     )
     if not gaps:
         console.print(f"[green]{title}[/]")
@@ -161,9 +169,9 @@ def print_coverage(console: Console, rows: list[CoverageRow]) -> None:
     for r in gaps:
         style = "red" if r.state == "failed" else "yellow"
         table.add_row(
-            r.account,
-            r.service,
-            r.region,
+            escape(r.account),
+            escape(r.service),
+            escape(r.region),
             f"[{style}]{r.state}[/]",
             str(r.errors),
             escape(", ".join(r.codes)),

@@ -3,7 +3,6 @@ resource policies open to any principal (CIS 2.15, 2.16, 2.19, 2.20, 2.21)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any, NamedTuple
 
 from awsaudit.checks._registry import ACCOUNT, Missing, check, need
@@ -11,6 +10,7 @@ from awsaudit.checks._view import AccountView
 from awsaudit.checks.iam._credential_report import flag, iam_data
 from awsaudit.iam.resource_policy import public_statements
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, manual, ok, unknown
+from awsaudit.untrusted import limits
 
 SUPPORT_POLICY = "AWSSupportAccess"
 CLOUDSHELL_POLICY = "AWSCloudShellFullAccess"
@@ -266,7 +266,7 @@ def _policy(resource: Json, paths: tuple[tuple[str, ...], ...]) -> tuple[str, An
         else:
             if isinstance(node, str):
                 try:
-                    node = json.loads(node)
+                    node = limits.loads(node)
                 except ValueError:
                     return "gap", f"{'.'.join(path)}: not valid JSON"
             return "doc", node

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from awsaudit.checks._registry import ACCOUNT, Missing, check, need, worst
+from awsaudit.checks._registry import ACCOUNT, Missing, check, need, typed, worst
 from awsaudit.checks._view import AccountView
 from awsaudit.checks.s3.buckets import s3_bucket_no_public_read
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, Status, fail, ok, unknown
@@ -180,7 +180,7 @@ def cloudtrail_trail_kms_encrypted(trail: Json) -> Outcome:
     """Trail logs hold the account's whole API history (who did what, from where). With SSE-KMS,
     reading them takes kms:Decrypt on a key whose policy the security team controls, so read
     access to the bucket alone no longer exposes them, and every decryption is itself logged."""
-    key = need(trail, "KmsKeyId")
+    key = need(trail, "KmsKeyId", str)
     if key:
         return ok("Log files are encrypted with a KMS key", evidence={"KmsKeyId": key})
     return fail("Log files are not encrypted with a KMS key (only S3-managed encryption)",
@@ -209,7 +209,7 @@ def cloudtrail_log_file_validation_enabled(trail: Json) -> Outcome:
     """An intruder who can write to the trail bucket can delete or edit the log files that record
     their actions. With validation on, CloudTrail delivers signed hourly digests, so any deleted or
     altered log file is detectable (`aws cloudtrail validate-logs`) and the logs hold up as evidence."""
-    enabled = need(trail, "LogFileValidationEnabled")
+    enabled = need(trail, "LogFileValidationEnabled", bool)
     evidence = {"LogFileValidationEnabled": enabled}
     if enabled:
         return ok("Log file validation is enabled", evidence=evidence)
@@ -223,9 +223,9 @@ def delivery_problem(trail: Json) -> str | None:
     collected trail an absent key means "not configured". A delivery error (a deleted log group, a
     role CloudTrail can no longer assume) means nothing arrives, whatever the configuration says.
     """
-    if not trail.get("CloudWatchLogsLogGroupArn"):
+    if not typed(trail.get("CloudWatchLogsLogGroupArn"), "CloudWatchLogsLogGroupArn", str):
         return "no CloudWatch Logs log group is configured"
-    error = need(trail, "Status").get("LatestCloudWatchLogsDeliveryError")
+    error = need(trail, "Status", dict).get("LatestCloudWatchLogsDeliveryError")
     if error:
         return f"delivery to CloudWatch Logs fails ({error})"
     return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from awsaudit.checks._registry import check, need
+from awsaudit.checks._registry import check, need, typed
 from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, ok
 
 
@@ -55,10 +55,10 @@ def kms_cmk_rotation_enabled(key: Json) -> Outcome:
         evidence["Aliases"] = key["Aliases"]
     if reason := _not_applicable(meta):
         return ok(f"Not applicable: {reason}", evidence=evidence)
-    status = need(key, "KeyRotationStatus")
+    status = need(key, "KeyRotationStatus", dict)
     evidence.update({k: status[k] for k in ("KeyRotationEnabled", "RotationPeriodInDays", "NextRotationDate")
                      if k in status})
-    if status.get("KeyRotationEnabled"):
+    if typed(status.get("KeyRotationEnabled"), "KeyRotationStatus.KeyRotationEnabled", bool):
         period = status.get("RotationPeriodInDays")
         return ok(f"Automatic rotation is enabled{f' (every {period} days)' if period else ''}",
                   evidence=evidence)

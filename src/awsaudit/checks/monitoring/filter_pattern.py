@@ -27,9 +27,13 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from operator import ge, gt, le, lt
 from typing import Any
 
+import re2  # type: ignore[import-untyped]
+
+from awsaudit.iam.patterns import PlainGlob
 from awsaudit.model import Json
 
 Path = tuple[str | int, ...]
@@ -56,8 +60,8 @@ class Value:
 
     def matches_text(self, actual: str) -> bool:
         if self.kind == "regex":
-            return re.search(self.text, actual) is not None
-        return _wildcard(self.text).fullmatch(actual) is not None
+            return _compiled(self.text).search(actual) is not None
+        return _wildcard(self.text).matches(actual)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +141,10 @@ def parse(text: str) -> Pattern:
     """Parse a filter pattern; raises PatternError with the position of the problem."""
     stripped = text.strip()
     if stripped.startswith("{"):
-        return JsonPattern(_Parser(text).pattern())
+        try:
+            return JsonPattern(_Parser(text).pattern())
+        except RecursionError:  # thousands of nested parentheses (the parser descends per level)
+            raise PatternError("nested too deeply", 0) from None
     if stripped.startswith("["):
         raise PatternError("space-delimited patterns do not apply to JSON (CloudTrail) events",
                            text.index("["))
@@ -166,8 +173,25 @@ def _resolve(event: Any, path: Path) -> Any:
     return current
 
 
-def _wildcard(text: str) -> re.Pattern[str]:
-    return re.compile(".*".join(re.escape(part) for part in text.split("*")), re.DOTALL)
+def _wildcard(text: str) -> PlainGlob:
+    """`*` anywhere, matched without backtracking (a pattern comes from the audited account);
+    PlainGlob splits at `*` only, so `?` stays a literal character, as CloudWatch reads it."""
+    return PlainGlob(text)
+
+
+def _re2_options() -> Any:
+    options = re2.Options()
+    options.log_errors = False  # a bad pattern is a PatternError, not a line on stderr
+    return options
+
+
+_OPTIONS = _re2_options()
+
+
+@lru_cache(maxsize=1024)
+def _compiled(text: str) -> Any:
+    """A `%regex%` value on RE2: linear time, so `%(a+)+$%` cannot hang the audit on a long field."""
+    return re2.compile(text, options=_OPTIONS)
 
 
 def _equals(actual: Any, value: Value) -> bool | None:
@@ -190,7 +214,7 @@ def _numeric(actual: Any, operator: str, limit: float) -> bool:
 
 def _contains(message: str, term: Value) -> bool:
     if term.kind == "regex":
-        return re.search(term.text, message) is not None
+        return _compiled(term.text).search(message) is not None
     return term.text in message
 
 
@@ -225,9 +249,10 @@ def _unescape(text: str) -> str:
 
 def _regex(text: str, position: int) -> str:
     try:
-        re.compile(text)
-    except re.error as exc:
-        raise PatternError(f"invalid regular expression %{text}%: {exc}", position) from exc
+        _compiled(text)
+    except re2.error as exc:
+        why = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else exc
+        raise PatternError(f"invalid regular expression %{text}%: {why}", position) from None
     return text
 
 

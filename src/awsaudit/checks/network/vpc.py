@@ -70,7 +70,7 @@ def world_allows(acl: Json, port: int) -> list[tuple[Json, list[Json]]]:
     90 makes an allow-all at rule 100 unreachable for port 22, a deny for one /24 does not.
     Earlier narrower allows are not counted as "the internet", as in the security group checks.
     """
-    inbound = sorted((e for e in need(acl, "Entries") if not e.get("Egress")),
+    inbound = sorted((e for e in need(acl, "Entries", list) if not e.get("Egress")),
                      key=lambda e: int(e.get("RuleNumber", 0)))
     found: list[tuple[Json, list[Json]]] = []
     for version in (4, 6):
@@ -137,7 +137,7 @@ def ec2_nacl_no_public_admin_ports(acl: Json) -> Outcome:
                  for port in NACL_ADMIN_PORTS for entry, earlier in world_allows(acl, port)]
     identity = {key: acl.get(key) for key in ("NetworkAclId", "VpcId", "IsDefault")}
     identity["Subnets"] = [a.get("SubnetId") for a in acl.get("Associations", [])]
-    inbound = [e for e in need(acl, "Entries") if not e.get("Egress")]
+    inbound = [e for e in need(acl, "Entries", list) if not e.get("Egress")]
     if not exposures:
         return ok("No inbound entry lets 0.0.0.0/0 or ::/0 reach SSH 22 or RDP 3389",
                   evidence={**identity, "Entries": inbound})

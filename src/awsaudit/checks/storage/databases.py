@@ -39,7 +39,7 @@ def rds_instance_storage_encrypted(instance: Json) -> Outcome:
     anyone who gets hold of a copy: a snapshot shared by mistake, a copy to another account,
     media leaving the data centre. With KMS encryption, every copy is useless without the key,
     and every use of the key is logged in CloudTrail."""
-    encrypted = need(instance, "StorageEncrypted")
+    encrypted = need(instance, "StorageEncrypted", bool)
     evidence = {"StorageEncrypted": encrypted, "KmsKeyId": instance.get("KmsKeyId")}
     if encrypted:
         return ok("Storage is encrypted at rest", evidence=evidence)
@@ -156,7 +156,7 @@ def rds_instance_multi_az(instance: Json, account: Json) -> Outcome:
     exemption = " (acceptable only for non-production databases, documented as an exception)"
     if instance.get("DBClusterIdentifier"):
         cluster = _cluster(instance, account)
-        multi = need(cluster, "MultiAZ")
+        multi = need(cluster, "MultiAZ", bool)
         evidence = {"DBClusterIdentifier": instance["DBClusterIdentifier"], "ClusterMultiAZ": multi,
                     "ClusterMembers": len(cluster.get("DBClusterMembers") or [])}
         if multi:
@@ -164,7 +164,7 @@ def rds_instance_multi_az(instance: Json, account: Json) -> Outcome:
                       "Availability Zones", evidence=evidence)
         return fail(f"Member of cluster {instance['DBClusterIdentifier']}, whose instances all sit in one "
                     f"Availability Zone{exemption}", evidence=evidence)
-    multi = need(instance, "MultiAZ")
+    multi = need(instance, "MultiAZ", bool)
     evidence = {"MultiAZ": multi, "AvailabilityZone": instance.get("AvailabilityZone"),
                 "SecondaryAvailabilityZone": instance.get("SecondaryAvailabilityZone")}
     if multi:

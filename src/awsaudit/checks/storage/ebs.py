@@ -31,7 +31,7 @@ def ec2_ebs_default_encryption(ebs: Json) -> Outcome:
     whoever creates it and however (console, CLI, Terraform, an Auto Scaling group), so an
     unencrypted disk or snapshot cannot be shared or copied out by mistake. It is a regional
     setting: a region left off is where the next unencrypted volume appears (CIS 6.1.1)."""
-    enabled = need(ebs, "EbsEncryptionByDefault")
+    enabled = need(ebs, "EbsEncryptionByDefault", bool)
     evidence = {"EbsEncryptionByDefault": enabled}
     if enabled:
         return ok("New EBS volumes are encrypted by default", evidence=evidence)
