@@ -124,7 +124,9 @@ def end_to_end_in_subprocess(url: str, regions: tuple[str, ...], concurrency: in
     if done.returncode != 0:
         raise RuntimeError(f"end-to-end launcher failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    if result["exit_code"] not in (0, 1):  # 1: findings at --fail-on (not asked here); 2, 3: trouble
+    # 1: findings at --fail-on (not asked here); 3: a service moto's server lacks (Access Analyzer)
+    # could not be collected at all, which the coverage reports; 2 or a crash: trouble
+    if result["exit_code"] not in (0, 1, 3):
         raise RuntimeError(f"awsaudit scan exited {result['exit_code']}:\n{result['stderr']}")
     return result
 

@@ -135,10 +135,15 @@ TRAIL: Json = {"Name": "acme-trail", "S3BucketName": TRAIL_BUCKET}
 
 
 def region(*, instances: Any = (), dbs: Any = (), trails: Any = (TRAIL,),
-           flow_logs: Any = ()) -> Json:
-    services: Json = {"ec2": {"flow_logs": list(flow_logs)}, "cloudtrail": {}, "rds": {}}
+           flow_logs: Any = (), config: Any = None) -> Json:
+    """One region's services; Config delivers nowhere unless `config` says otherwise."""
+    services: Json = {"ec2": {}, "cloudtrail": {}, "rds": {}, "config": {}}
+    if config is ABSENT:
+        services["config"]["region"] = {"_errors": {"DeliveryChannels": DENIED}}
+    else:
+        services["config"]["region"] = config if config is not None else {"DeliveryChannels": []}
     for service, key, value in (("ec2", "instances", instances), ("rds", "db_instances", dbs),
-                                ("cloudtrail", "trails", trails)):
+                                ("cloudtrail", "trails", trails), ("ec2", "flow_logs", flow_logs)):
         if value is ABSENT:
             services[service]["_errors"] = {key: DENIED}
         else:
@@ -177,6 +182,12 @@ WORKLOAD_CASES = [
     workloads("bucket-unclassifiable-without-trails", Status.UNKNOWN, trails=ABSENT,
               s3={"buckets": [bucket("acme-eu-trail")]}),
     workloads("buckets-unreadable", Status.UNKNOWN, s3={"_errors": {"buckets": "AccessDenied"}}),
+    workloads("bucket-unclassifiable-without-flow-logs", Status.UNKNOWN, flow_logs=ABSENT,
+              s3={"buckets": [*LOG_BUCKETS["buckets"], bucket("acme-flow-logs")]}),
+    workloads("bucket-unclassifiable-without-config-channels", Status.UNKNOWN, config=ABSENT,
+              s3={"buckets": [*LOG_BUCKETS["buckets"], bucket("acme-config-history")]}),
+    workloads("bucket-unclassifiable-without-its-logging", Status.UNKNOWN, s3={"buckets": [
+        {"Name": TRAIL_BUCKET, "_errors": {"Logging": DENIED}}, bucket(ACCESS_LOGS)]}),
     case(WORKLOADS, Status.UNKNOWN, "no-region-scanned", s3=LOG_BUCKETS),
 ]
 

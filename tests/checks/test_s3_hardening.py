@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from awsaudit.checks._view import AccountView
 from awsaudit.checks.s3.hardening import (
     NO_HISTORY,
     configuration_fingerprints,
@@ -182,3 +183,12 @@ def test_fingerprints_are_stable_and_per_part() -> None:
     changed = configuration_fingerprints(CHANGED)
     assert [part for part in PRINTS if PRINTS[part] != changed[part]] == ["Policy"]
     assert "_previous" not in PRINTS and "EffectivePublicAccessBlock" not in PRINTS
+
+
+def test_macie_fail_names_each_region_it_could_not_read() -> None:
+    """A FAIL elsewhere must not swallow a region whose Macie state is unknown: it is its own UNKNOWN."""
+    doc = account(located(EU, "ap-south-1"), **{EU: None})
+    outcomes = s3_macie_data_discovery.run(doc, AccountView.of(doc))
+    assert [o.status for o in outcomes] == [Status.FAIL, Status.FAIL, Status.UNKNOWN]
+    assert outcomes[2].region == "ap-south-1" and "macie2" in outcomes[2].message
+    assert "ap-south-1" in outcomes[0].evidence["not collected"]

@@ -130,7 +130,9 @@ def test_audit_of_a_malformed_snapshot_writes_every_report(
     result = CliRunner().invoke(
         main, ["audit", str(path), "-o", str(out), "-q", "--no-history", "--output-formats", "all"]
     )
-    assert result.exit_code == 0, result.output
+    # `iam` as a number leaves a whole service unread: the audit is not whole (exit 3, coverage
+    # "failed"); a malformed collection inside a service is a gap its checks report as UNKNOWN.
+    assert result.exit_code == (3 if name == "iam-number" else 0), result.output
     assert "Traceback" not in result.output and "check error" not in result.output
     assert (out / "report.html").is_file() and (out / "findings.csv").is_file()
 

@@ -117,7 +117,7 @@ def test_no_planted_secret_reaches_any_output_or_log(
             main,
             ["-vv", "scan", "--region", REGION, "-o", str(out), "--no-history", "--output-formats", "all"],
         )
-    assert result.exit_code in (0, 1), result.output[-3000:]
+    assert result.exit_code in (0, 1, 3), result.output[-3000:]  # 3: moto lacks Access Analyzer
     texts = _texts(out)
     assert {"snapshot.json.gz", "summary.txt", "report.html", "findings.csv"} <= set(texts)
     snapshot = texts["snapshot.json.gz"]

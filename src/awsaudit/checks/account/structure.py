@@ -90,18 +90,27 @@ def _infrastructure_buckets(view: AccountView, gaps: list[str]) -> set[str]:
     trails, trail_gaps = view.items("cloudtrail.trails")
     gaps.extend(trail_gaps)
     names.update(str(trail["S3BucketName"]) for _, trail in trails if trail.get("S3BucketName"))
-    configs, _ = view.items("config.region")
-    for _, config in configs:
+    configs, config_gaps = view.items("config.region")
+    gaps.extend(config_gaps)
+    for region, config in configs:
+        if isinstance(config, dict) and "DeliveryChannels" not in config and "DeliveryChannels" in (
+                config.get("_errors") or {}):
+            gaps.append(f"{region}: Config delivery channels not collected: "
+                        f"{config['_errors']['DeliveryChannels']}")
         for channel in (config or {}).get("DeliveryChannels") or []:
             if channel.get("s3BucketName"):
                 names.add(channel["s3BucketName"])
-    flows, _ = view.items("ec2.flow_logs")
+    flows, flow_gaps = view.items("ec2.flow_logs")
+    gaps.extend(flow_gaps)
     for _, flow in flows:
         destination = str(flow.get("LogDestination") or "")
         if flow.get("LogDestinationType") == "s3" and destination.startswith("arn:"):
             names.add(destination.split(":::", 1)[-1].split("/", 1)[0])
     buckets, _ = view.items("s3.buckets")
     for _, bucket in buckets:
+        if "Logging" not in bucket and "Logging" in (bucket.get("_errors") or {}):
+            gaps.append(f"access logging of bucket {bucket.get('Name')} not collected: "
+                        f"{bucket['_errors']['Logging']}")
         target = (bucket.get("Logging") or {}).get("TargetBucket")
         if target:
             names.add(target)

@@ -17,7 +17,19 @@ from awsaudit.iam.resource_policy import (
     deny_statements,
     sole_condition,
 )
-from awsaudit.model import Json, Objective, Outcome, Remediation, Severity, fail, instant, manual, ok, unknown
+from awsaudit.model import (
+    Json,
+    Objective,
+    Outcome,
+    Remediation,
+    Severity,
+    Status,
+    fail,
+    instant,
+    manual,
+    ok,
+    unknown,
+)
 from awsaudit.settings import Settings
 
 INSECURE_TRANSPORT = (frozenset({"bool", "boolifexists"}), "aws:securetransport", ["false"])
@@ -186,7 +198,7 @@ def s3_macie_data_discovery(account: Json, view: AccountView) -> Outcome | list[
         return ok("No S3 buckets: nothing to discover", evidence={"buckets": 0})
     per_region = Counter(str(b.get("_region", "")) for b in buckets)
     status: dict[str, str] = {}
-    gaps: list[str] = []
+    gaps: dict[str, str] = {}
     for region in sorted(per_region):
         try:
             if not region:
@@ -194,21 +206,26 @@ def s3_macie_data_discovery(account: Json, view: AccountView) -> Outcome | list[
                                                 "(its location was not read)")
             session = need(view.collection("macie2.session", region), "MacieSession")
         except Missing as missing:
-            gaps.append(str(missing))
+            gaps[region] = str(missing)
             continue
         status[region] = "not enabled" if session is None else str(session.get("status", "?"))
-    evidence = {"BucketsPerRegion": dict(sorted(per_region.items())), "MacieStatus": status}
+    evidence: Json = {"BucketsPerRegion": dict(sorted(per_region.items())), "MacieStatus": status}
     if off := {r: s for r, s in status.items() if s != "ENABLED"}:
         detail = ", ".join(f"{r}: {s}" for r, s in off.items())
+        if gaps:  # the FAIL stands; the regions that could not be read are named, each UNKNOWN
+            evidence["not collected"] = gaps
         summary = fail(f"Macie is not running where buckets are ({detail}); \"not enabled\" can also mean "
                        "the audit role may not call macie2:GetMacieSession", evidence=evidence)
         return [summary, *(
             fail(f"Macie is {state} in a region that holds S3 buckets",
                  evidence={"region": region, "MacieStatus": state, "Buckets": per_region[region]},
                  resource=f"arn:{view.partition}:macie2:{region}:{view.id}:session", region=region)
-            for region, state in off.items())]
+            for region, state in off.items()), *(
+            Outcome(Status.UNKNOWN, reason, None, f"arn:{view.partition}:macie2:{region}:{view.id}:session",
+                    region)
+            for region, reason in gaps.items() if region)]
     if gaps:
-        raise Missing("macie2.session", "; ".join(gaps))
+        raise Missing("macie2.session", "; ".join(gaps.values()))
     return manual(f"Macie is enabled in {', '.join(status)}: check that automated sensitive data "
                   "discovery or classification jobs cover the buckets and that findings are triaged",
                   evidence=evidence)
