@@ -27,7 +27,7 @@ test: $(STAMP)
 lock:
 	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
 	.lockvenv/bin/pip install --quiet --upgrade pip
-	.lockvenv/bin/pip install --quiet -e '.[demo]' -r requirements-dev.txt
+	.lockvenv/bin/pip install --quiet -e '.[demo,dask]' -r requirements-dev.txt
 	.lockvenv/bin/pip freeze --all --exclude-editable | grep -vE '^(-e|pip==)' > requirements.lock
 	rm -rf .lockvenv
 

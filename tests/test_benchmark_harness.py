@@ -126,3 +126,24 @@ def test_evaluate_bench_at_a_tiny_size() -> None:
     first, second = run(600, 2, reports=False), run(600, 2, reports=False)
     assert first["findings"] > 0 and first["findings_hash"] == second["findings_hash"]
     assert "evaluate" in render_evaluation(first)
+
+
+def test_the_organization_extrapolation_takes_the_slowest_bound() -> None:
+    from benchmarks.org_bench import extrapolate  # noqa: PLC0415
+
+    run = {"calls_per_account": 200.0, "calls": 10_000, "cpu_seconds": 2.0, "accounts": 50,
+           "worker_cpu_seconds": 30.0, "dask_workers": 2, "regions": 2}
+    e = extrapolate(run, accounts=1000, workers=8, threads=16, latency_ms=50)
+    # 3 ms per call: a worker makes min(16 / 0.053, 1 / 0.003) = 301.9 calls/s, 8 of them 2,415/s.
+    assert e["cpu_ms_per_call"] == 3.0
+    assert e["calls_per_second"] == 2415
+    assert e["collect_minutes"] == round(200_000 / 2415.09 / 60, 1)
+    assert e["coordinator_minutes"] == round(0.04 * 1000 / 60, 1)  # 40 ms of coordinator CPU per account
+    assert e["minutes"] == e["collect_minutes"] and e["met"]
+    slow = extrapolate({**run, "cpu_seconds": 50.0})  # 1 s per account in the coordinator: its bound
+    assert slow["minutes"] == slow["coordinator_minutes"] == round(1000 / 60, 1) and not slow["met"]
+    # 4,000 global calls (80 per account) and 6,000 over 2 regions (60 per account and region).
+    by_region = extrapolate({**run, "calls_by_service": {"iam": 1000, "s3": 3000, "ec2": 6000}}, regions=17)
+    assert by_region["calls"] == (80 + 60 * 17) * 1000
+    busy = extrapolate({**run, "worker_cpu_seconds": 100.0})  # 10 ms per call: the core is the bound
+    assert busy["calls_per_second"] == 800 and busy["minutes"] == round(200_000 / 800 / 60, 1)

@@ -11,6 +11,10 @@ reason}}`. An organization scan that dies keeps every account it finished; a rea
 needs more memory than the largest account. A file without the end record loads as
 incomplete; a truncated last member is dropped with a warning.
 
+An Organization scan adds `organization_scan` (collect/organization.py): the header holds every
+account's planned outcome, the end record each one's final outcome; `organization_scan()`
+merges them (load() puts the result in the document).
+
 Schema 1 (one gzip'd JSON document) still loads, through MIGRATIONS; a newer schema is
 refused with one readable line.
 """
@@ -116,11 +120,14 @@ class SnapshotWriter:
         self._append({"account_id": account_id, "account": account})
         self.accounts += 1
 
-    def close(self, complete: bool = True, reason: str | None = None) -> None:
-        """Write the end record; a reader treats a file without it as an interrupted collection."""
+    def close(self, complete: bool = True, reason: str | None = None, extra: Json | None = None) -> None:
+        """Write the end record; a reader treats a file without it as an interrupted collection.
+
+        extra: more end-record fields (an Organization scan's final `organization_scan`)."""
         if self._file is None:
             return
-        self._append({"end": {"accounts": self.accounts, "complete": complete, "reason": reason}})
+        self._append({"end": {**(extra or {}), "accounts": self.accounts, "complete": complete,
+                              "reason": reason}})
         self._file.close()
         self._file = None
 
@@ -252,6 +259,10 @@ class SnapshotReader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.incomplete: str | None = None
+        self.end: Json = {}
+        """The end record, once `accounts()` is exhausted ({} when there is none)."""
+        self.collected: list[str] = []
+        """The accounts read so far, in file order."""
         self._truncated = False
         self._records = _records(path, self._mark_truncated)
         self._legacy: Json | None = None
@@ -272,6 +283,16 @@ class SnapshotReader:
                 f"{path}: malformed snapshot: partition {partition!r} is not an AWS partition"
             )
 
+    def organization_scan(self) -> Json | None:
+        """After `accounts()`: the Organization scan's coverage (None for a single-account scan).
+
+        The header holds the plan (every listed account; the selected ones `pending`), the end
+        record each account's outcome; without an end record, a pending account whose shard is
+        in the file was assessed, and the others were not collected.
+        """
+        return organization_scan(self.header.get("organization_scan"), self.end.get("organization_scan"),
+                                 self.collected)
+
     def _mark_truncated(self) -> None:
         self._truncated = True
 
@@ -279,6 +300,7 @@ class SnapshotReader:
         if self._legacy is not None:
             incomplete = self._legacy.get("incomplete")
             self.incomplete = str(incomplete) if incomplete else None
+            self.collected = list(self._legacy["accounts"])
             yield from self._legacy["accounts"].items()
             return
         origin = str(self.path)
@@ -288,6 +310,7 @@ class SnapshotReader:
                 raise SnapshotError(f"{origin}: malformed snapshot record (not an object)")
             if "end" in record:
                 end = record["end"] if isinstance(record["end"], dict) else {}
+                self.end = end
                 if not end.get("complete", False):
                     self.incomplete = str(end.get("reason") or "the collection is incomplete")
                 ended = True
@@ -296,6 +319,7 @@ class SnapshotReader:
             if not isinstance(account_id, str) or not isinstance(account, dict):
                 raise SnapshotError(f"{origin}: malformed snapshot record (no account_id/account)")
             _check_account(account_id, account, origin)
+            self.collected.append(account_id)
             document = migrate({**self.header, "accounts": {account_id: account}}, origin)
             yield account_id, conform(document["accounts"][account_id])
         if self._truncated:
@@ -316,12 +340,39 @@ def iter_accounts(path: Path) -> Iterator[tuple[str, Json]]:
     yield from SnapshotReader(path).accounts()
 
 
+PENDING = "pending"
+NOT_COLLECTED = "not_collected"
+
+
+def organization_scan(planned: Any, final: Any, collected: list[str]) -> Json | None:
+    """An Organization scan's coverage from the header's plan and the end record's outcomes."""
+    if not isinstance(planned, dict):
+        return None
+    accounts = {k: dict(v) for k, v in (planned.get("accounts") or {}).items() if isinstance(v, dict)}
+    outcomes = final.get("accounts") if isinstance(final, dict) else None
+    for account_id, outcome in (outcomes or {}).items():
+        if isinstance(outcome, dict):
+            accounts.setdefault(account_id, {}).update(outcome)
+    present = set(collected)
+    for account_id, entry in accounts.items():
+        if account_id in present:  # a shard is written only once its account is complete
+            if entry.get("outcome") != "assessed":
+                entry.pop("reason", None)
+                entry["outcome"] = "assessed"
+        elif entry.get("outcome") == PENDING:
+            entry.update(outcome=NOT_COLLECTED, reason=NO_END)
+    return {**planned, **{k: v for k, v in (final or {}).items() if k != "accounts"}, "accounts": accounts}
+
+
 def load(path: Path) -> Json:
     """The whole snapshot in memory (schema-2 form); anything unreadable is one readable SnapshotError."""
     reader = SnapshotReader(path)
     snapshot = {**reader.header, "accounts": dict(reader.accounts())}
     if reader.incomplete:
         snapshot["incomplete"] = reader.incomplete
+    coverage = reader.organization_scan()
+    if coverage is not None:
+        snapshot["organization_scan"] = coverage
     return snapshot
 
 

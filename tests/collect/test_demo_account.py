@@ -1,5 +1,5 @@
 """The demo's account structure, collected for real, gives Acme's realistic outcome for each
-account check (each runs once per account, and the demo scans one account: its management account).
+account check (each runs once per account; here, on the management account the demo scans first).
 """
 
 from __future__ import annotations

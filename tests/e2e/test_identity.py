@@ -56,7 +56,8 @@ def test_different_resources_of_one_check_differ(demo_snapshot: dict[str, Any]) 
     several = {cid: fs for cid, fs in by_check.items() if len({f.resource for f in fs}) > 1}
     assert several, "the demo has checks over several resources"
     for fs in several.values():
-        assert len({f.fingerprint for f in fs}) == len({(f.region, f.resource) for f in fs})
+        # The organization is a resource of every account's checks: the account tells them apart.
+        assert len({f.fingerprint for f in fs}) == len({(f.account, f.region, f.resource) for f in fs})
 
 
 def test_fingerprint_ignores_status_message_and_evidence() -> None:

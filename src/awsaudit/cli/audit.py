@@ -35,7 +35,7 @@ from awsaudit.cli._base import (
     sigterm_interrupts,
     writable_folder,
 )
-from awsaudit.cli.exit_codes import EXIT_SCAN_ERROR, exit_code, scan_errors
+from awsaudit.cli.exit_codes import EXIT_OK, EXIT_SCAN_ERROR, exit_code, scan_errors
 from awsaudit.collect import COLLECTORS
 from awsaudit.collect.scan import ScanOptions
 from awsaudit.errors import InputError, ScanError, ScanInterrupted, SnapshotWriteError
@@ -47,6 +47,7 @@ from awsaudit.settings import Settings
 
 if TYPE_CHECKING:
     from awsaudit.cli.drift import HistoryRun
+    from awsaudit.collect.organization import OrgOptions
 
 SEVERITIES = [str(s) for s in Severity if s is not Severity.INFO]
 
@@ -330,20 +331,139 @@ def scan_options(func: F) -> F:
     return func
 
 
-def _collect_live(
-    profile: str | None,
-    regions: tuple[str, ...],
-    all_regions: bool,
-    services: tuple[str, ...],
-    concurrency: int,
-    max_attempts: int,
-    retry_mode: str,
-    read_timeout: float,
-    quiet: bool,
-    snapshot_path: Path,
-) -> Json:
-    """Collect the live account into snapshot_path as it goes; on Ctrl-C or SIGTERM the file keeps
-    what was collected, marked incomplete; if the file cannot be written, it goes elsewhere."""
+_ORG_OPTIONS = (
+    click.option(
+        "--organization",
+        is_flag=True,
+        help="Scan every account of the caller's AWS Organization (from the management account "
+        "or a delegated administrator); see docs/organizations.md.",
+    ),
+    click.option(
+        "--role-name",
+        default="OrganizationAccountAccessRole",
+        show_default=True,
+        help="With --organization: the role assumed in each member account.",
+    ),
+    click.option("--external-id", help="With --organization: the ExternalId the member roles require."),
+    click.option(
+        "--role-session-name",
+        default="awsaudit",
+        show_default=True,
+        help="With --organization: the session name CloudTrail shows in each member account.",
+    ),
+    click.option(
+        "--accounts",
+        "accounts",
+        multiple=True,
+        metavar="ID[,ID...]",
+        help="With --organization: only these accounts (repeatable; with --ou, these and the OUs').",
+    ),
+    click.option(
+        "--exclude-accounts",
+        multiple=True,
+        metavar="ID[,ID...]",
+        help="With --organization: leave these accounts out (repeatable).",
+    ),
+    click.option(
+        "--ou",
+        "ous",
+        multiple=True,
+        metavar="OU_ID",
+        help="With --organization: only the accounts under this OU or root, nested OUs included "
+        "(repeatable).",
+    ),
+    click.option(
+        "--account-concurrency",
+        type=click.IntRange(1, 64),
+        default=4,
+        show_default=True,
+        help="With --organization: tasks, and API calls, in flight per account (no account is "
+        "throttled); --concurrency bounds the tasks in flight in all.",
+    ),
+    click.option(
+        "--resume",
+        type=click.Path(path_type=Path),
+        metavar="DIR_OR_SNAPSHOT",
+        help="With --organization: take the accounts an earlier (interrupted) Organization "
+        "snapshot holds as they are, collect the others; with `scan` and no -o, results go to DIR.",
+    ),
+    click.option(
+        "--executor",
+        default="threads",
+        show_default=True,
+        metavar="threads|dask://HOST:PORT",
+        help="Where the collection tasks run: this process's threads, or an existing Dask "
+        "scheduler's workers (pip install 'awsaudit[dask]').",
+    ),
+)
+
+
+def org_options(func: F) -> F:
+    """Apply the options in the order --help lists them."""
+    for option in reversed(_ORG_OPTIONS):  # click lists the last applied first
+        func = option(func)
+    return func
+
+
+@dataclass(frozen=True)
+class LiveChoices:
+    """What the user chose about a live collection (scan and collect)."""
+
+    profile: str | None
+    regions: tuple[str, ...]
+    services: tuple[str, ...]
+    concurrency: int
+    max_attempts: int
+    retry_mode: str
+    read_timeout: float
+    executor: str
+    organization: OrgOptions | None
+
+    @classmethod
+    def pop(cls, options: dict[str, Any]) -> LiveChoices:
+        """Take the scan and organization options out of `options` (the rest is output options)."""
+        from awsaudit.collect.executors import parse_executor  # noqa: PLC0415 - imports no Dask
+        from awsaudit.collect.organization import OrgOptions  # noqa: PLC0415
+
+        regions = options.pop("regions")
+        all_regions = options.pop("all_regions")
+        org_keys = ("role_name", "external_id", "role_session_name", "accounts", "exclude_accounts",
+                    "ous", "account_concurrency", "resume")
+        org_values = {k: options.pop(k) for k in org_keys}
+        organization = None
+        if options.pop("organization"):
+            organization = OrgOptions(
+                role_name=org_values["role_name"],
+                external_id=org_values["external_id"],
+                session_name=org_values["role_session_name"],
+                accounts=_ids(org_values["accounts"]),
+                exclude_accounts=_ids(org_values["exclude_accounts"]),
+                ous=tuple(org_values["ous"]),
+                account_concurrency=org_values["account_concurrency"],
+                resume=org_values["resume"],
+            )
+        else:
+            flags = {"accounts": "--accounts", "exclude_accounts": "--exclude-accounts", "ous": "--ou",
+                     "resume": "--resume", "external_id": "--external-id"}
+            given = [flag for key, flag in flags.items() if org_values[key]]
+            if given:
+                raise InputError(f"{given[0]} needs --organization")
+        executor = options.pop("executor")
+        parse_executor(executor)  # a bad spec fails here, before collecting
+        return cls(options.pop("profile"), () if all_regions else regions, options.pop("services"),
+                   options.pop("concurrency"), options.pop("max_attempts"), options.pop("retry_mode"),
+                   options.pop("read_timeout"), executor, organization)
+
+
+def _ids(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.strip() for value in values for v in value.split(",") if v.strip()))
+
+
+def _collect_live(live: LiveChoices, quiet: bool, snapshot_path: Path) -> Json:
+    """Collect the live account (or Organization) into snapshot_path as it goes; on Ctrl-C or
+    SIGTERM the file keeps what was collected, marked incomplete; if the file cannot be written,
+    it goes elsewhere."""
+    from awsaudit.collect.executors import open_executor  # noqa: PLC0415
     from awsaudit.collect.scan import scan_account  # noqa: PLC0415
     from awsaudit.collect.task import (  # noqa: PLC0415 - keep `awsaudit --help` fast
         clear_process_cache,
@@ -351,23 +471,28 @@ def _collect_live(
     )
 
     limit_malloc_arenas()  # before the scan's threads exist
-    source = credentials(profile)
-    with progress_bar(quiet) as progress:
+    source = credentials(live.profile)
+    with progress_bar(quiet) as progress, open_executor(live.executor) as executor:
         options = ScanOptions(
-            regions=() if all_regions else regions,
-            services=services,
-            concurrency=concurrency,
-            max_attempts=max_attempts,
-            retry_mode="adaptive" if retry_mode == "adaptive" else "standard",
-            read_timeout=read_timeout,
+            regions=live.regions,
+            services=live.services,
+            concurrency=live.concurrency,
+            max_attempts=live.max_attempts,
+            retry_mode="adaptive" if live.retry_mode == "adaptive" else "standard",
+            read_timeout=live.read_timeout,
+            executor=executor,
             progress=progress,
             snapshot_path=snapshot_path,
         )
         try:
             with sigterm_interrupts():
+                if live.organization is not None:
+                    from awsaudit.collect.organization import scan_organization  # noqa: PLC0415
+
+                    return scan_organization(source, options, live.organization)
                 return scan_account(source, options)
         except ScanInterrupted as stop:
-            raise _saved(stop, snapshot_path) from None
+            raise _saved(stop, snapshot_path, resumable=live.organization is not None) from None
         except SnapshotWriteError as lost:
             rescue = rescue_path()
             snapshot_io.save(lost.snapshot, rescue)
@@ -379,15 +504,44 @@ def _collect_live(
             gc.collect()
 
 
-def _saved(stop: ScanInterrupted, path: Path) -> ScanInterrupted:
+def _saved(stop: ScanInterrupted, path: Path, resumable: bool = False) -> ScanInterrupted:
     """The one line an interrupted collection ends with: why, and where its snapshot is."""
     why = "terminated" if stop.exit_code == 143 else "interrupted"
+    again = " (`--resume` continues from it)" if resumable else ""
     return ScanInterrupted(
         stop.snapshot,
-        f"{why}; what was collected so far is saved in {path} "
+        f"{why}; what was collected so far is saved in {path}{again} "
         f"(`awsaudit audit {path}` evaluates it; what is missing is UNKNOWN)",
         stop.exit_code,
     )
+
+
+def organization_outcome(snap: Json, quiet: bool) -> int:
+    """Say how many accounts of an Organization scan were assessed; EXIT_SCAN_ERROR if any
+    selected account was not (its findings are missing, so the audit is not whole)."""
+    from awsaudit.collect.organization import NOT_ASSESSED, summary  # noqa: PLC0415
+
+    coverage = (snap.get("organization_scan") or {}).get("accounts") or {}
+    if not coverage:
+        return EXIT_OK
+    by_outcome = summary(coverage)
+    assessed = len(by_outcome.get("assessed", []))
+    missing = by_outcome.get(NOT_ASSESSED, []) + by_outcome.get("interrupted", [])
+    in_scope = assessed + len(missing)
+    line = f"Organization: {assessed} of {in_scope} selected account(s) assessed"
+    skipped = by_outcome.get("not_scanned", [])
+    if skipped:
+        line += f"; {len(skipped)} not scanned (" + ", ".join(
+            f"{a} {coverage[a].get('state')}" for a in skipped) + ")"
+    if by_outcome.get("excluded"):
+        line += f"; {len(by_outcome['excluded'])} excluded"
+    if not quiet or missing:
+        click.echo(line, err=True)
+    for account_id in missing:
+        entry = coverage[account_id]
+        why = f"{entry.get('code') or entry.get('outcome')}: {entry.get('message') or entry.get('reason')}"
+        click.echo(f"awsaudit: account {account_id} ({entry.get('name')}) not assessed: {why}", err=True)
+    return EXIT_SCAN_ERROR if missing else EXIT_OK
 
 
 @click.command()
@@ -425,7 +579,9 @@ def demo(drift: bool, **options: Any) -> None:
             path = out_dir / "snapshot.json.gz"
             snapshot_io.save(dict(stop.snapshot), path)
             raise _saved(stop, path) from None
-    sys.exit(finish(snap, "demo (simulated with moto)", "demo", choices))
+    code = finish(snap, "demo (simulated with moto)", "demo", choices)
+    organization_outcome(snap, choices.quiet)  # said, not gating: the demo shows a missing role
+    sys.exit(code)
 
 
 def _demo_drift(choices: AuditChoices) -> int:
@@ -459,33 +615,30 @@ def _demo_drift(choices: AuditChoices) -> int:
 
 @click.command()
 @scan_options
+@org_options
 @output_options
 @handle_errors
-def scan(
-    profile: str | None,
-    regions: tuple[str, ...],
-    all_regions: bool,
-    services: tuple[str, ...],
-    concurrency: int,
-    max_attempts: int,
-    retry_mode: str,
-    read_timeout: float,
-    **options: Any,
-) -> None:
-    """Collect the account of the current credentials and audit it (read-only API calls only)."""
+def scan(**options: Any) -> None:
+    """Collect the account of the current credentials (or, with --organization, every account
+    of its Organization) and audit it (read-only API calls only)."""
+    live = LiveChoices.pop(options)
+    resume = live.organization.resume if live.organization is not None else None
+    if options["output_dir"] is None and resume is not None and resume.is_dir():
+        options["output_dir"] = resume  # `scan --organization --resume DIR` carries on in DIR
     choices = AuditChoices.from_options(options)
     out_dir = writable_folder(choices.output_dir or default_out("scan"))  # before any AWS call
     choices = dataclasses.replace(choices, output_dir=out_dir)
     path = out_dir / "snapshot.json.gz"
-    _collect_live(
-        profile, regions, all_regions, services, concurrency, max_attempts, retry_mode, read_timeout,
-        choices.quiet, path,
-    )
-    sys.exit(finish(path, "scan", "scan", choices))
+    snap = _collect_live(live, choices.quiet, path)
+    code = finish(path, "scan", "scan", choices)
+    if live.organization is not None:
+        code = max(code, organization_outcome(snap, choices.quiet))  # 3 outranks 1 and 0
+    sys.exit(code)
 
 
 @click.command()
 @scan_options
+@org_options
 @click.option(
     "--output",
     "-o",
@@ -496,24 +649,15 @@ def scan(
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @handle_errors
-def collect(
-    profile: str | None,
-    regions: tuple[str, ...],
-    all_regions: bool,
-    services: tuple[str, ...],
-    concurrency: int,
-    max_attempts: int,
-    retry_mode: str,
-    read_timeout: float,
-    output: Path,
-    quiet: bool,
-) -> None:
+def collect(output: Path, quiet: bool, **options: Any) -> None:
     """Collect a snapshot without evaluating it (hand it to the auditor; `awsaudit audit` reads it)."""
+    live = LiveChoices.pop(options)
     writable_folder(output.parent)  # before any AWS call
-    snap = _collect_live(
-        profile, regions, all_regions, services, concurrency, max_attempts, retry_mode, read_timeout,
-        quiet, output,
-    )
+    snap = _collect_live(live, quiet, output)
+    if live.organization is not None:
+        if not quiet:
+            click.echo(f"Snapshot written to {output}", err=True)
+        sys.exit(organization_outcome(snap, quiet))
     errors = sum(len(a.get("errors", [])) for a in snap["accounts"].values())
     if not quiet:
         click.echo(f"Snapshot written to {output} ({errors} collection error(s) recorded)", err=True)

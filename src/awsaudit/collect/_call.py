@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -75,6 +76,8 @@ class Context:
     """Threads for per-resource calls (S3 buckets, KMS keys ...): the scan's --concurrency."""
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    gate: threading.BoundedSemaphore | None = None
+    """Bounds the account's API calls in flight in this process (an Organization scan); None: none."""
 
     def client(self, service: str, region: str | None = None) -> Any:
         """A cached client; boto3 sessions are not thread-safe, so creation is serialised."""
@@ -106,6 +109,7 @@ class Context:
             self.concurrency,
             self._clients,
             self._lock,
+            self.gate,
         )
 
     def each(self, func: Callable[[T], R], items: Iterable[T]) -> list[R]:
@@ -173,15 +177,17 @@ def call(
     Returns the stored value, or ABSENT (and records the error) when the call failed.
     """
     service = client.meta.service_model.service_name
+    gate: AbstractContextManager[Any] = ctx.gate if ctx.gate is not None else nullcontext()
     try:
-        if paginate is not None:
-            items: list[Any] = []
-            for page in client.get_paginator(operation).paginate(**params):
-                items.extend(page.get(paginate, []))
-            value: Any = items
-        else:
-            response = getattr(client, operation)(**params)
-            value = response.get(select) if select is not None else response
+        with gate:  # a paginated listing is one call in flight at a time
+            if paginate is not None:
+                items: list[Any] = []
+                for page in client.get_paginator(operation).paginate(**params):
+                    items.extend(page.get(paginate, []))
+                value: Any = items
+            else:
+                response = getattr(client, operation)(**params)
+                value = response.get(select) if select is not None else response
     except (ClientError, BotoCoreError, ResponseParserError, NotImplementedError) as exc:
         # NotImplementedError: in-process moto, for an operation it lacks (its server answers 500)
         code, message = _error(exc)

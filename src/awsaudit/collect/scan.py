@@ -155,6 +155,33 @@ def build_tasks(
     return tasks + [task(c, r) for c in chosen if c.scope != "global" for r in regions]
 
 
+def select_collectors(services: Iterable[str]) -> list[Collector]:
+    """The collectors to run (every one when `services` is empty); an unknown name is an InputError."""
+    wanted = set(services)
+    unknown = wanted - set(COLLECTORS)
+    if unknown:
+        raise InputError(f"Unknown service(s): {', '.join(sorted(unknown))}; known: {', '.join(COLLECTORS)}")
+    return [c for c in COLLECTORS.values() if not wanted or c.service in wanted]
+
+
+def new_account(account_id: str, partition: str, home: str, regions: Iterable[str],
+                disabled: Iterable[str], requested: Iterable[str] = ()) -> Json:
+    """An empty account document, ready for `merge` (`requested`: the --region list, if any)."""
+    scanned = list(regions)
+    asked = sorted(set(requested))
+    return {
+        "account_id": account_id,
+        "_arn": f"arn:{partition}:iam::{account_id}:root",
+        "home_region": home,
+        "regions_scanned": scanned,
+        "regions_disabled": list(disabled),
+        **({"regions_requested": asked} if asked else {}),
+        "global": {},
+        "regions": {r: {} for r in scanned},
+        "errors": [],
+    }
+
+
 def merge(account: Json, result: TaskResult) -> None:
     """Put one task's data and errors into its account document (main process only)."""
     task = result.task
@@ -184,23 +211,9 @@ def scan_account(credentials: CredentialSource | boto3.Session, options: ScanOpt
             regions, disabled = enabled_regions(Context(session, account_id, home, partition, config))
         except (ClientError, BotoCoreError) as exc:
             raise InputError(f"Cannot list the account's regions (ec2:DescribeRegions): {exc}") from None
-    collectors = [c for c in COLLECTORS.values() if not options.services or c.service in options.services]
-    unknown = set(options.services) - set(COLLECTORS)
-    if unknown:
-        raise InputError(f"Unknown service(s): {', '.join(sorted(unknown))}; known: {', '.join(COLLECTORS)}")
-
+    collectors = select_collectors(options.services)
     snap = snapshot.new(__version__, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), partition)
-    account: Json = {
-        "account_id": account_id,
-        "_arn": f"arn:{partition}:iam::{account_id}:root",
-        "home_region": home,
-        "regions_scanned": regions,
-        "regions_disabled": disabled,
-        **({"regions_requested": sorted(set(options.regions))} if options.regions else {}),
-        "global": {},
-        "regions": {r: {} for r in regions},
-        "errors": [],
-    }
+    account = new_account(account_id, partition, home, regions, disabled, options.regions)
     snap["accounts"][account_id] = account
     writer = (
         snapshot.SnapshotWriter(options.snapshot_path, snapshot.header_of(snap))
@@ -244,7 +257,7 @@ def _end(snap: Json, account: Json, writer: snapshot.SnapshotWriter | None, inco
     A write that fails (disk full, the folder removed) raises SnapshotWriteError with the snapshot,
     so that what was collected can still be saved elsewhere.
     """
-    account["errors"] = _sorted_errors(account["errors"])
+    account["errors"] = sorted_errors(account["errors"])
     if writer is not None:
         try:
             writer.add_account(str(account["account_id"]), account)
@@ -253,7 +266,8 @@ def _end(snap: Json, account: Json, writer: snapshot.SnapshotWriter | None, inco
             raise SnapshotWriteError(snap, f"cannot write the snapshot {writer.path}: {exc}") from None
 
 
-def _sorted_errors(errors: list[Json]) -> list[Json]:
+def sorted_errors(errors: list[Json]) -> list[Json]:
+    """An account's error records in a stable order (tasks finish in any order)."""
     return sorted(errors, key=lambda e: (e["service"], e["region"], e["operation"], e["resource"], e["code"]))
 
 

@@ -18,6 +18,7 @@ import json
 import logging
 import threading
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -58,7 +59,9 @@ class CredentialSource:
     external_id: str | None = None
     session_name: str = "awsaudit"
     factory: str | None = None
-    """`module:function`, called as `function(region_name=region)`, returning a boto3 Session."""
+    """`module:function`, called as `function(region_name=region)`, returning a boto3 Session;
+    with a `role_arn`, as `function(region_name=..., role_arn=..., external_id=...,
+    session_name=...)`, returning a session on that role (an Organization scan's members)."""
     token: str | None = None
     """Key of a process-local session (kind `local`)."""
 
@@ -99,13 +102,30 @@ class CredentialSource:
         return cls("local", session.region_name, token=token)
 
     def session(self) -> boto3.Session:
-        """This process's session for the source, built on first use (thread-safe)."""
+        """This process's session for the source, built on first use (thread-safe).
+
+        At most MAX_CACHED_SOURCES sources keep their session (and clients) per process, least
+        recently used first out: an Organization scan meets a new source per account, and a
+        worker that kept every account's clients would grow without end.
+        """
         if self.kind == "local":  # the caller owns it; the registry only holds it weakly
             return _build_session(self)
         with _LOCK:
-            if self not in _SESSIONS:
-                _SESSIONS[self] = _build_session(self)
-            return _SESSIONS[self]
+            if self in _SESSIONS:
+                _SESSIONS.move_to_end(self)
+                return _SESSIONS[self]
+        session = _build_session(self)  # outside the lock: an AssumeRole may take a while
+        with _LOCK:
+            session = _SESSIONS.setdefault(self, session)
+            _SESSIONS.move_to_end(self)
+            while len(_SESSIONS) > MAX_CACHED_SOURCES:
+                _forget(next(iter(_SESSIONS)))
+            return session
+
+    def forget(self) -> None:
+        """Drop this process's session and clients for the source (an account that is done)."""
+        with _LOCK:
+            _forget(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +139,13 @@ class TaskOptions:
     """Threads for per-resource calls inside one task (`Context.each`)."""
     connect_timeout: float = 10
     read_timeout: float = 60
+    account_concurrency: int = 0
+    """API calls in flight per account in one process (0: no bound); see account_gate."""
+    share_clients: bool = True
+    """Keep the task's clients for the account's next tasks in this process. An Organization
+    scan turns it off: its accounts come and go, each (service, region) client serves one task of
+    an account anyway, and a worker holding every account's clients (~0.5 MiB each, a few hundred
+    per account) would grow by tens of MiB per account."""
 
     def botocore_config(self) -> Config:
         return Config(
@@ -158,7 +185,10 @@ class TaskResult:
 
 _LOCK = threading.Lock()
 """Serialises session and client creation: boto3 sessions are not thread-safe."""
-_SESSIONS: dict[CredentialSource, boto3.Session] = {}
+_SESSIONS: OrderedDict[CredentialSource, boto3.Session] = OrderedDict()
+MAX_CACHED_SOURCES = 16
+"""Sources whose session and clients a process keeps (accounts in flight in one worker)."""
+_GATES: dict[tuple[str, int], threading.BoundedSemaphore] = {}
 _CLIENTS: dict[tuple[CredentialSource, str, TaskOptions], dict[tuple[str, str], Any]] = {}
 _CONFIGS: dict[TaskOptions, Config] = {}
 _LOCAL_SESSIONS: weakref.WeakValueDictionary[str, boto3.Session] = weakref.WeakValueDictionary()
@@ -190,6 +220,26 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
         return False
 
 
+def _forget(source: CredentialSource) -> None:
+    """Drop a source's session and clients; the caller holds _LOCK."""
+    _SESSIONS.pop(source, None)
+    for key in [k for k in _CLIENTS if k[0] == source]:
+        del _CLIENTS[key]
+
+
+def account_gate(account: str, limit: int) -> threading.BoundedSemaphore | None:
+    """The process's semaphore bounding one account's API calls in flight (None: no bound).
+
+    Every call of every task of the account in this process (its per-resource threads included)
+    passes through it, so an Organization scan cannot throttle one account into failures
+    however many of its tasks run at once.
+    """
+    if limit <= 0:
+        return None
+    with _LOCK:
+        return _GATES.setdefault((account, limit), threading.BoundedSemaphore(limit))
+
+
 def clear_process_cache(models: bool = False) -> None:
     """Forget this process's sessions and clients (tests, or a process that changes its credentials).
 
@@ -200,6 +250,7 @@ def clear_process_cache(models: bool = False) -> None:
         _SESSIONS.clear()
         _CLIENTS.clear()
         _CONFIGS.clear()
+        _GATES.clear()
         if models:
             _LOADER.clear()
 
@@ -275,7 +326,11 @@ def _build_session(source: CredentialSource) -> boto3.Session:
         return session
     if source.kind == "factory":
         module_name, _, function = (source.factory or "").partition(":")
-        made = getattr(importlib.import_module(module_name), function)(region_name=source.region)
+        role: dict[str, Any] = {}
+        if source.role_arn:
+            role = {"role_arn": source.role_arn, "external_id": source.external_id,
+                    "session_name": source.session_name}
+        made = getattr(importlib.import_module(module_name), function)(region_name=source.region, **role)
         if not isinstance(made, boto3.Session):
             raise InputError(f"session factory {source.factory} did not return a boto3 Session")
         return made
@@ -315,7 +370,9 @@ def task_context(task: CollectTask) -> Context:
     """A Context for the task: its own error list, the process's shared clients for its source."""
     session = task.credentials.session()
     with _LOCK:
-        clients = _CLIENTS.setdefault((task.credentials, task.account, task.options), {})
+        clients: dict[tuple[str, str], Any] = (
+            _CLIENTS.setdefault((task.credentials, task.account, task.options), {})
+            if task.options.share_clients else {})
         config = _CONFIGS.setdefault(task.options, task.options.botocore_config())
     return Context(
         session,
@@ -327,6 +384,7 @@ def task_context(task: CollectTask) -> Context:
         task.options.concurrency,
         clients,
         _LOCK,
+        account_gate(task.account, task.options.account_concurrency),
     )
 
 

@@ -104,12 +104,14 @@ def _config_bucket(session: boto3.Session, region: str, bucket: str, account: st
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
 
 
-def simulate(session: boto3.Session) -> None:
+def simulate(session: boto3.Session, analyzer: bool = True) -> None:
     """Answer ListAnalyzers on this session as AWS would for Acme: one active analyzer, in the
-    session's region (the home region); call it before the scan makes its clients."""
+    session's region (the home region), or none (`analyzer=False`: a member account); call it
+    before the scan makes its clients."""
     home = session.region_name
+    wanted = analyzer
     account = session.client("sts", region_name=home).get_caller_identity()["Account"]
-    analyzer: Json = {
+    analyzer_doc: Json = {
         "arn": f"arn:aws:access-analyzer:{home}:{account}:analyzer/{ANALYZER}", "name": ANALYZER,
         "type": "ACCOUNT", "status": "ACTIVE", "createdAt": dt.datetime(2023, 3, 14, 9, 30, tzinfo=dt.UTC),
         "lastResourceAnalyzed": f"arn:aws:s3:::acme-config-history-{account}",
@@ -118,7 +120,7 @@ def simulate(session: boto3.Session) -> None:
     }
 
     def list_analyzers(request_signer: Any, **_: Any) -> tuple[AWSResponse, Json]:
-        found = [analyzer] if request_signer.region_name == home else []
+        found = [analyzer_doc] if wanted and request_signer.region_name == home else []
         return AWSResponse("https://demo.invalid/", 200, HTTPHeaders(), None), {
             "analyzers": found, "ResponseMetadata": {"HTTPStatusCode": 200}}
 

@@ -1,0 +1,52 @@
+"""The demo audits Acme's whole Organization: the management account, prod and staging through
+their OrganizationAccountAccessRole, and acme-security, whose role was removed, not assessed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from awsaudit.checks import evaluate
+from awsaudit.checks.network.security_groups import ec2_sg_no_public_ssh
+from awsaudit.checks.s3.buckets import s3_bucket_no_public_read
+from awsaudit.model import Status
+from tests.conftest import ACCOUNT
+
+
+def by_name(snap: dict[str, Any]) -> dict[str, str]:
+    return {e["name"]: a for a, e in snap["organization_scan"]["accounts"].items()}
+
+
+def test_every_member_with_a_role_is_assessed_and_the_one_without_is_not(
+    demo_snapshot: dict[str, Any]
+) -> None:
+    names = by_name(demo_snapshot)
+    assert sorted(demo_snapshot["accounts"]) == sorted([ACCOUNT, names["acme-prod"], names["acme-staging"]])
+    coverage = demo_snapshot["organization_scan"]["accounts"]
+    security = coverage[names["acme-security"]]
+    assert (security["outcome"], security["operation"], security["code"]) == (
+        "not_assessed", "AssumeRole", "AccessDenied")
+    assert "OrganizationAccountAccessRole" in security["message"]
+    assert demo_snapshot["organization_scan"]["caller_account"] == ACCOUNT
+    assert demo_snapshot["organization_scan"]["management_account"] == ACCOUNT
+
+
+def test_the_members_findings_are_their_own(demo_snapshot: dict[str, Any]) -> None:
+    names = by_name(demo_snapshot)
+    prod, staging = names["acme-prod"], names["acme-staging"]
+    findings = evaluate(demo_snapshot, [s3_bucket_no_public_read, ec2_sg_no_public_ssh])
+    status = {(f.account, f.resource.rsplit(":", 1)[-1].rsplit("/", 1)[-1]): f.status for f in findings
+              if f.check_id == "s3_bucket_no_public_read"}
+    assert status[(prod, f"acme-prod-customer-uploads-{prod}")] is Status.FAIL
+    assert status[(staging, f"acme-staging-artifacts-{staging}")] is Status.PASS
+    assert not [a for a, name in status if name.startswith("acme-prod-customer") and a != prod]
+    ssh = {(f.account, f.status) for f in findings if f.check_id == "ec2_sg_no_public_ssh"
+           and f.status is Status.FAIL}
+    assert (prod, Status.FAIL) in ssh and (staging, Status.FAIL) not in ssh
+    assert (ACCOUNT, Status.FAIL) in ssh  # the management account's bastion, as before
+
+
+def test_the_demo_ids_are_the_same_every_run(demo_snapshot: dict[str, Any]) -> None:
+    """moto's id generator is seeded: history compares the demo's runs account by account."""
+    names = by_name(demo_snapshot)
+    assert demo_snapshot["organization_scan"]["organization_id"] == "o-il9tte6qhr"
+    assert names["acme-prod"] == "015316676155"
