@@ -3,12 +3,16 @@ their OrganizationAccountAccessRole, and acme-security, whose role was removed, 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from awsaudit.checks import evaluate
 from awsaudit.checks.network.security_groups import ec2_sg_no_public_ssh
 from awsaudit.checks.s3.buckets import s3_bucket_no_public_read
+from awsaudit.cli.audit import evaluate_shards
 from awsaudit.model import Status
+from awsaudit.report import json_report, write_all
+from awsaudit.settings import DEFAULTS
 from tests.conftest import ACCOUNT
 
 
@@ -50,3 +54,21 @@ def test_the_demo_ids_are_the_same_every_run(demo_snapshot: dict[str, Any]) -> N
     names = by_name(demo_snapshot)
     assert demo_snapshot["organization_scan"]["organization_id"] == "o-il9tte6qhr"
     assert names["acme-prod"] == "015316676155"
+
+
+def test_every_report_names_the_account_that_was_not_assessed(
+    demo_snapshot: dict[str, Any], tmp_path: Path
+) -> None:
+    """An account without findings must not read as a clean one: every report names it and why."""
+    security = by_name(demo_snapshot)["acme-security"]
+    builder, _ = evaluate_shards(demo_snapshot, "demo", DEFAULTS)
+    report = builder.build()
+    assert [(a.id, a.name, a.outcome) for a in report.left_out] == [
+        (security, "acme-security", "not_assessed")]
+    assert "AssumeRole: AccessDenied" in report.left_out[0].reason
+    written = write_all(tmp_path, report, ("json", "html", "markdown"))
+    again = json_report.load(written["json"])
+    assert again.left_out == report.left_out
+    for kind in ("html", "markdown", "summary"):
+        text = written[kind].read_text(encoding="utf-8")
+        assert security in text and "AssumeRole: AccessDenied" in text, kind

@@ -42,6 +42,7 @@ from awsaudit.errors import InputError, ScanError, ScanInterrupted, SnapshotWrit
 from awsaudit.model import Json, Severity
 from awsaudit.report import DEFAULT_FORMATS, FORMATS, ScanBuilder, ScanResult, parse_formats, write_all
 from awsaudit.report import mutelist as mutelist_io
+from awsaudit.report.scan_result import left_out
 from awsaudit.report.summary import print_summary
 from awsaudit.settings import Settings
 
@@ -125,6 +126,9 @@ def evaluate_shards(
         shard = {**header, "accounts": {account_id: evaluated}}
         findings = evaluate(shard, settings=settings, organization=organization)
         builder.add_account(account_id, account, findings)
+    # Read after the shards: the end record holds each account's final outcome.
+    coverage = reader.organization_scan() if reader is not None else header.get("organization_scan")
+    builder.left_out = left_out(coverage)
     incomplete = reader.incomplete if reader is not None else header.get("incomplete")
     return builder, str(incomplete) if incomplete else None
 

@@ -261,7 +261,7 @@ MAX_GAPS_SHOWN = 3
 
 def _organization(report: ScanResult) -> Json | None:
     """The organization summary (several accounts only): ranking, matrices, coverage per account."""
-    if not organization.is_organization(report):
+    if not organization.is_organization(report) and not report.left_out:
         return None
     risks = organization.account_risks(report)
     return {
@@ -269,6 +269,7 @@ def _organization(report: ScanResult) -> Json | None:
         "matrices": organization.matrices(report, [r.account for r in risks]),
         "letters": organization.STATUS_LETTERS,
         "max_gaps": MAX_GAPS_SHOWN,
+        "left_out": report.left_out,
     }
 
 

@@ -42,6 +42,8 @@ def render(report: ScanResult) -> str:
         "accounts": [account.to_json() for account in report.accounts],
         "findings": [f.to_json() for f in report.findings],
     }
+    if report.left_out:  # an Organization scan's accounts without findings, and why
+        document["accounts_not_assessed"] = [a.to_json() for a in report.left_out]
     if report.history is not None:  # only with a history store, so re-rendering keeps the section
         document["history"] = report.history
     return json.dumps(document, indent=2, default=str) + "\n"

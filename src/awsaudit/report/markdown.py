@@ -83,6 +83,7 @@ def render(report: ScanResult) -> str:
     out += _warnings(report)
     if many:
         out += _accounts(report)
+    out += _left_out(report)
     out += ["## Frameworks", ""]
     out += table(
         ("framework", "pass rate", "controls by status"),
@@ -113,6 +114,16 @@ def _accounts(report: ScanResult) -> list[str]:
     header = ("#", "account", "name", "risk", "critical", "high", *(str(s) for s in STATUSES), "pass rate",
               "coverage", "not fully collected")
     return ["## Accounts (riskiest first)", "", *table(header, rows)]
+
+
+def _left_out(report: ScanResult) -> list[str]:
+    """Accounts of an Organization scan that have no findings: their absence is not a pass."""
+    if not report.left_out:
+        return []
+    rows = [[md(a.id), md(a.name), md(a.outcome.replace("_", " ")), md(a.reason)] for a in report.left_out]
+    return ["## Accounts without findings", "",
+            "Not audited: nothing is known about these accounts.", "",
+            *table(("account", "name", "outcome", "why"), rows)]
 
 
 def _warnings(report: ScanResult) -> list[str]:

@@ -30,6 +30,48 @@ if TYPE_CHECKING:
     from awsaudit.report.mutelist import Mutelist, MuteReport
 
 
+LEFT_OUT = ("not_assessed", "interrupted", "not_scanned")
+"""Organization-scan outcomes of accounts that have no findings: each is named in every report."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLeftOut:
+    """An account of an Organization scan that has no findings, and why (from the snapshot's
+    `organization_scan`): its role could not be assumed, the scan stopped first, or it is
+    suspended or closed. Reports name it, so that no reader takes its absence for a clean bill."""
+
+    id: str
+    name: str
+    outcome: str
+    reason: str
+
+    @classmethod
+    def of(cls, account_id: str, entry: Json) -> AccountLeftOut:
+        if entry.get("outcome") == "not_scanned":
+            reason = f"account {entry.get('state') or 'not active'}"
+        else:
+            parts = (entry.get("operation"), entry.get("code"), entry.get("message") or entry.get("reason"))
+            reason = ": ".join(str(p) for p in parts if p) or str(entry.get("outcome"))
+        return cls(account_id, str(entry.get("name") or ""), str(entry.get("outcome")), reason)
+
+    def to_json(self) -> Json:
+        return {"id": self.id, "name": self.name, "outcome": self.outcome, "reason": self.reason}
+
+    @classmethod
+    def from_json(cls, data: Json) -> AccountLeftOut:
+        return cls(str(data["id"]), str(data.get("name", "")), str(data.get("outcome", "")),
+                   str(data.get("reason", "")))
+
+
+def left_out(organization_scan: Json | None) -> tuple[AccountLeftOut, ...]:
+    """The accounts of an Organization scan's coverage that have no findings, sorted by id."""
+    accounts = (organization_scan or {}).get("accounts") if isinstance(organization_scan, dict) else None
+    if not isinstance(accounts, dict):
+        return ()
+    return tuple(AccountLeftOut.of(str(a), e) for a, e in sorted(accounts.items())
+                 if isinstance(e, dict) and e.get("outcome") in LEFT_OUT)
+
+
 @dataclass(frozen=True)
 class ScanInfo:
     """What was audited, when and by which tool: the scope line of every report."""
@@ -209,6 +251,8 @@ class ScanResult:
     history: Json | None = None
     """What changed since the last audit and the pass-rate trend (awsaudit.store), when the scan
     was compared with the history store: {"accounts": [drift per account], "totals", "trend"}."""
+    left_out: tuple[AccountLeftOut, ...] = ()
+    """Accounts of an Organization scan without findings (not assessed, interrupted, suspended)."""
 
     @cached_property
     def totals(self) -> Counter[Status]:
@@ -276,6 +320,7 @@ class ScanBuilder:
         self.accounts: dict[str, AccountFacts] = {}
         self.names: dict[str, str] = {}
         """Account names from the management account's shard, whichever shard comes first."""
+        self.left_out: tuple[AccountLeftOut, ...] = ()
 
     @classmethod
     def for_snapshot(
@@ -324,7 +369,8 @@ class ScanBuilder:
             tags = {arn: t for a in accounts for arn, t in a.tags.items()}
             findings, report = apply(mutelist, findings, tags, _day(self.evaluated_at))
             mutes = MuteSummary.of(report)
-        return ScanResult(info, list(findings), dict(self.checks), accounts, mutes, self.frameworks)
+        return ScanResult(info, list(findings), dict(self.checks), accounts, mutes, self.frameworks,
+                          left_out=self.left_out)
 
 
 def _day(iso: str) -> dt.date:
@@ -390,4 +436,5 @@ def from_json(document: Json) -> ScanResult:
         mutes,
         document.get("framework_definitions"),
         document.get("history"),
+        tuple(AccountLeftOut.from_json(a) for a in document.get("accounts_not_assessed") or ()),
     )

@@ -52,6 +52,9 @@ def print_summary(console: Console, report: ScanResult, warnings: bool = True) -
     )
     if many:
         print_accounts(console, report)
+    for left in report.left_out:  # an Organization scan's accounts without findings: never a pass
+        console.print(f"[yellow]Account {escape(left.id)} ({escape(left.name) or '-'}) "
+                      f"{escape(left.outcome.replace('_', ' '))}: {escape(left.reason)}[/]")
 
     by_area: dict[str, Counter[Status]] = defaultdict(Counter)
     for f in findings:
