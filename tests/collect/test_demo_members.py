@@ -72,3 +72,10 @@ def test_every_report_names_the_account_that_was_not_assessed(
     for kind in ("html", "markdown", "summary"):
         text = written[kind].read_text(encoding="utf-8")
         assert security in text and "AssumeRole: AccessDenied" in text, kind
+
+
+def test_root_is_assessed_in_every_account_of_the_demo(demo_snapshot: dict[str, Any]) -> None:
+    """Members have no IAM users: root's simulated credential-report row must not need them."""
+    findings = [f for f in evaluate(demo_snapshot) if f.check_id == "iam_root_not_used_recently"]
+    assert {f.account for f in findings} == set(demo_snapshot["accounts"])
+    assert all(f.status is Status.FAIL for f in findings), [(f.account, f.message) for f in findings]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import os
@@ -156,16 +157,19 @@ ROOT_SIGNED_IN_DAYS_AGO = 9
 ROOT_CREATED_DAYS_AGO = 1200
 
 
-def _with_root_row(parsed: Json, **_: Any) -> None:
-    """Put root's row first in the credential report, as AWS does (after-call: the parsed answer)."""
+def _with_root_row(session: boto3.Session, parsed: Json, **_: Any) -> None:
+    """Put root's row first in the credential report, as AWS does (after-call: the parsed answer).
+
+    The account comes from the users' rows, or, in an account without IAM users (a member
+    account), from the session's identity."""
     content = parsed.get("Content")
-    if not isinstance(content, bytes) or b"<root_account>" in content:
+    if not isinstance(content, bytes) or b"<root_account>" in content or not content.strip():
         return
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
     header = content.decode("utf-8").splitlines()[0].split(",")
     account = next((r["arn"].split(":")[4] for r in rows if r.get("arn", "").count(":") >= 5), None)
     if account is None:
-        return
+        account = session.client("sts").get_caller_identity()["Account"]
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     root = dict.fromkeys(header, "N/A") | {
         "user": "<root_account>", "arn": f"arn:aws:iam::{account}:root",
@@ -186,4 +190,5 @@ def simulate(session: boto3.Session) -> None:
     """Answer, on this session, the operations moto lacks, as AWS answers them for Acme."""
     for event, answer in ANSWERS.items():
         session.events.register(event, cast(Any, lambda answer=answer, **_: answer))
-    session.events.register("after-call.iam.GetCredentialReport", cast(Any, _with_root_row))
+    session.events.register("after-call.iam.GetCredentialReport",
+                            cast(Any, functools.partial(_with_root_row, session)))
