@@ -12,14 +12,13 @@ from __future__ import annotations
 import multiprocessing
 import pickle
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any, ParamSpec, TypeVar
 
 import boto3
 import pytest
 from botocore.credentials import DeferredRefreshableCredentials
-from moto.server import ThreadedMotoServer
 
 from awsaudit.collect import COLLECTORS
 from awsaudit.collect._call import Context
@@ -158,13 +157,6 @@ def test_an_assumed_role_source_refreshes_and_acts_in_the_role_account(mocked_aw
     assert source.session() is session  # one session per source per process
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def test_a_process_pool_gives_the_same_snapshot_as_threads(
