@@ -12,7 +12,7 @@ from rich.table import Table
 from awsaudit import settings as settings_io
 from awsaudit.checks import load_all
 from awsaudit.cli._base import handle_errors
-from awsaudit.collect import collector_policy
+from awsaudit.collect import collector_policy, organization_policy
 from awsaudit.errors import InputError
 from awsaudit.frameworks import controls_by_check
 from awsaudit.model import Json
@@ -31,9 +31,14 @@ def config(show_defaults: bool, config: Path | None) -> None:
 
 
 @click.command()
-def permissions() -> None:
+@click.option("--organization", "role_name", metavar="ROLE_NAME", default=None,
+              help="The caller's policy for `scan --organization --role-name ROLE_NAME`: its own audit, "
+              "listing the accounts, and sts:AssumeRole on that role in every member (the members' "
+              "role needs the policy printed without this option).")
+def permissions(role_name: str | None) -> None:
     """Print the least-privilege IAM policy the collectors need (all read-only actions)."""
-    click.echo(json.dumps(collector_policy(), indent=2))
+    policy = collector_policy() if role_name is None else organization_policy(role_name)
+    click.echo(json.dumps(policy, indent=2))
 
 
 def catalogue() -> list[Json]:

@@ -110,6 +110,29 @@ def required_actions() -> list[str]:
     return sorted(base.union(*(c.actions for c in COLLECTORS.values())))
 
 
+ORGANIZATION_ACTIONS = (
+    "organizations:DescribeOrganization",
+    "organizations:ListAccounts",
+    "organizations:ListAccountsForParent",
+    "organizations:ListOrganizationalUnitsForParent",
+)
+"""What `scan --organization` calls in the caller's account to plan the scan (read-only)."""
+
+
+def organization_policy(role_name: str, partition: str = "aws") -> Json:
+    """The caller's policy for `scan --organization`: its own audit, the listing of the accounts,
+    and assuming the audit role in each member (whose policy is `collector_policy()`).
+    sts:AssumeRole is the one action that is not a read: it changes nothing in any account."""
+    policy = collector_policy()
+    policy["Statement"] += [
+        {"Sid": "AwsauditListAccounts", "Effect": "Allow", "Action": list(ORGANIZATION_ACTIONS),
+         "Resource": "*"},
+        {"Sid": "AwsauditAssumeMemberRole", "Effect": "Allow", "Action": "sts:AssumeRole",
+         "Resource": f"arn:{partition}:iam::*:role/{role_name}"},
+    ]
+    return policy
+
+
 def collector_policy() -> Json:
     """The IAM policy document granting exactly what the collectors call."""
     return {
