@@ -112,3 +112,23 @@ def test_visible_escapes_and_keeps_plain_text() -> None:
     assert visible("plain ümlaut ✓ 中文") == "plain ümlaut ✓ 中文"
     assert visible("a\x1b[2Jb\u202ec\nd\te") == "a\\x1b[2Jb\\u202ec\\nd\te"
     assert visible("two\nlines\r", keep_newlines=True) == "two\nlines\\r"
+
+
+def test_drift_tables_are_inert() -> None:
+    """`awsaudit diff` and the demo's drift print resource ARNs and types from the account."""
+    from rich.console import Console  # noqa: PLC0415
+
+    from awsaudit.cli.drift import print_drift  # noqa: PLC0415
+
+    row = {"severity": "high", "check_id": "s3_bucket_no_public_read", "resource": HOSTILE,
+           "status": "FAIL", "before": None, "message": HOSTILE}
+    drift = {"account": "123456789012", "baseline": {"scan": 1, "collected_at": "2026-01-01"},
+             "findings": {"new": [row], "resolved": [], "status_changed": [], "still_open": []},
+             "resources": {"added": [{"type": "AWS::S3::Bucket", "arn": HOSTILE}], "removed": [],
+                           "changed": [{"type": "AWS::S3::Bucket", "arn": HOSTILE, "changes": [
+                               {"change": "changed", "path": "Policy", "before": HOSTILE, "after": "x"}]}]}}
+    console = Console(record=True, width=400, force_terminal=False)
+    print_drift(console, [drift], "Since the last audit")
+    text = console.export_text()
+    assert "evil" in text and "[link=https://evil.example]" in text  # shown, as text
+    assert not any(c in text for c in RAW_CONTROLS)

@@ -179,7 +179,7 @@ def _finish(
         if recorded is not None and not choices.quiet:
             from awsaudit.cli.drift import one_line  # noqa: PLC0415
 
-            click.echo(one_line(scan.history or {}))  # the full drift: awsaudit diff
+            say(one_line(scan.history or {}))  # the full drift: awsaudit diff
             click.echo(f"Recorded as scan #{recorded} in {choices.history_db} "
                        "(awsaudit history, awsaudit diff)")
     findings = scan.findings

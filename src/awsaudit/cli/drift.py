@@ -16,7 +16,6 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from awsaudit.checks.derive import with_previous
@@ -24,6 +23,7 @@ from awsaudit.errors import StoreError
 from awsaudit.model import Finding, Json, Status
 from awsaudit.report.compliance import pass_rate
 from awsaudit.report.scan_result import ScanResult
+from awsaudit.report.summary import escape
 from awsaudit.store import diff as diff_io
 from awsaudit.store.diff import ResourceState, diff_resources
 from awsaudit.store.history import HistoryStore, ScanRow, Staged, stage
@@ -129,9 +129,10 @@ def print_drift(console: Console, accounts: Sequence[Json], title: str) -> None:
     for drift in accounts:
         base = drift.get("baseline")
         if base is None:
-            console.print(f"Account {drift['account']}: no previous scan to compare with")
+            console.print(f"Account {escape(drift['account'])}: no previous scan to compare with")
             continue
-        console.print(escape(f"\nAccount {drift['account']} since scan #{base.get('scan', '-')} "
+        console.print()
+        console.print(escape(f"Account {drift['account']} since scan #{base.get('scan', '-')} "
                              f"({base.get('collected_at')}): {_summary_line(drift)}"))
         f = drift["findings"]
         table = Table("change", "severity", "check", "resource", "status", "message", show_lines=False)
@@ -140,20 +141,21 @@ def print_drift(console: Console, accounts: Sequence[Json], title: str) -> None:
                             ("EVIDENCE", [r for r in f["still_open"] if r.get("evidence_changed")])):
             for row in rows:
                 status = f"{row.get('before') or '-'} -> {row.get('status') or 'gone'}"
-                table.add_row(label, row["severity"], row["check_id"], escape(row["resource"]), status,
-                              escape(row["message"]) if row.get("status") else "(no longer reported)")
+                message = escape(row["message"]) if row.get("status") else "(no longer reported)"
+                table.add_row(label, row["severity"], escape(row["check_id"]), escape(row["resource"]),
+                              status, message)
         if table.row_count:
             console.print(table)
         r = drift["resources"]
         table = Table("change", "type", "resource", "fields")
         for label, rows in (("added", r.get("added", [])), ("removed", r.get("removed", []))):
             for row in rows:
-                table.add_row(label, row["type"], escape(row["arn"]), "")
+                table.add_row(label, escape(row["type"]), escape(row["arn"]), "")
         for row in r.get("changed", []):
             shown = [escape(_change_text(c)) for c in row["changes"][:CHANGE_LINES]]
             if len(row["changes"]) > CHANGE_LINES:
                 shown.append(f"... {len(row['changes']) - CHANGE_LINES} more (--json)")
-            table.add_row("changed", row["type"], escape(row["arn"]), "\n".join(shown))
+            table.add_row("changed", escape(row["type"]), escape(row["arn"]), "\n".join(shown))
         if table.row_count:
             console.print(table)
 

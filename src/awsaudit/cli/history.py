@@ -22,6 +22,7 @@ from awsaudit.cli.audit import evaluate_shards
 from awsaudit.cli.drift import open_store, print_drift, scans_drift
 from awsaudit.errors import InputError
 from awsaudit.model import Finding, Json
+from awsaudit.report.summary import escape
 from awsaudit.store import diff as diff_io
 from awsaudit.store.db import default_path
 from awsaudit.store.diff import ResourceState
@@ -67,7 +68,8 @@ def history(ctx: click.Context, db: Path | None, as_json: bool, limit: int) -> N
                   "MANUAL", "MUTED", title=f"Scans in {path}")
     for s in scans:
         accounts = ", ".join(s.accounts) if len(s.accounts) <= 3 else f"{len(s.accounts)} accounts"
-        table.add_row(str(s.id), s.collected_at, s.source, accounts, _rate(s.pass_rate),
+        table.add_row(str(s.id), escape(s.collected_at), escape(s.source), escape(accounts),
+                      _rate(s.pass_rate),
                       *(str(s.totals.get(k, 0)) for k in ("PASS", "FAIL", "UNKNOWN", "MANUAL", "MUTED")))
     _console().print(table)
 
